@@ -1,0 +1,266 @@
+import { RerunVideoError, abortError } from '../errors.js';
+import type { VideoTrack } from '../mp4/video-track.js';
+import { planSeek, type RunState } from './seek-plan.js';
+
+/** Chunks queued in the decoder at most while catching up to a target. */
+const MAX_QUEUE = 12;
+/** A target at most this many samples ahead in a later GOP is reached by decoding through. */
+const MAX_LEAD = 4;
+/** Consecutive decoder failures (each followed by a rebuild) before giving up. */
+const MAX_FAILURES = 3;
+
+/** Where the samples' bytes come from. */
+export interface SampleBytes {
+  read(offset: number, size: number): Promise<Uint8Array>;
+}
+
+export interface FrameDecoderOptions {
+  track: VideoTrack;
+  bytes: SampleBytes;
+  hardwareAcceleration: HardwareAcceleration;
+  /** Draws the requested frame. Called synchronously; the frame is closed right after. */
+  paint(frame: VideoFrame, index: number): void;
+  /** The decoder failed for good (after rebuilds); the current request is rejected too. */
+  onFatal(error: RerunVideoError): void;
+}
+
+interface Target {
+  frame: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+let liveFrames = 0;
+
+/** `VideoFrame`s output by any decoder and not yet closed (for tests and the benchmark). */
+export function openVideoFrames(): number {
+  return liveFrames;
+}
+
+/** The `VideoDecoderConfig` for a track. */
+export function decoderConfig(track: VideoTrack, hardwareAcceleration: HardwareAcceleration): VideoDecoderConfig {
+  return {
+    codec: track.codec,
+    codedWidth: track.codedWidth,
+    codedHeight: track.codedHeight,
+    description: track.description,
+    hardwareAcceleration,
+    optimizeForLatency: true,
+  };
+}
+
+/**
+ * Turns "show frame N" requests into decoding: it plans from the sample table, feeds the
+ * decoder with backpressure, paints the requested frame when it comes out, and closes every
+ * other frame. Only the newest request is worked on; older ones reject with `AbortError`.
+ */
+export class FrameDecoder {
+  private readonly track: VideoTrack;
+  private readonly options: FrameDecoderOptions;
+  private readonly config: VideoDecoderConfig;
+  private decoder: VideoDecoder | null = null;
+  private target: Target | null = null;
+  private run: RunState & { emitted: Set<number> } = { start: -1, next: 0, emitted: new Set() };
+  /** Chunks given to the decoder since it was last configured or flushed. */
+  private fed = 0;
+  private failures = 0;
+  private pumping = false;
+  private closed = false;
+  private wake: (() => void) | null = null;
+  /** Every sample's chunk timestamp, ascending, with the frame it shows (-1: not shown). */
+  private readonly outputTimes: Float64Array;
+  private readonly outputFrames: Int32Array;
+
+  constructor(options: FrameDecoderOptions) {
+    this.options = options;
+    this.track = options.track;
+    this.config = decoderConfig(options.track, options.hardwareAcceleration);
+    const order = [...this.track.samples.keys()].sort(
+      (a, b) => this.track.samples[a].timestampUs - this.track.samples[b].timestampUs,
+    );
+    this.outputTimes = Float64Array.from(order, (i) => this.track.samples[i].timestampUs);
+    this.outputFrames = Int32Array.from(order, (i) => this.track.samples[i].frame);
+  }
+
+  /** Resolves once frame `index` has been painted; rejects with AbortError when superseded. */
+  show(index: number): Promise<void> {
+    if (this.closed) return Promise.reject(abortError('The decoder was closed'));
+    this.target?.reject(abortError());
+    return new Promise<void>((resolve, reject) => {
+      this.target = { frame: index, resolve, reject };
+      this.poke();
+      void this.pump();
+    });
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.target?.reject(abortError('The decoder was closed'));
+    this.target = null;
+    this.closeDecoder();
+    this.poke();
+  }
+
+  private closeDecoder(): void {
+    if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
+    this.decoder = null;
+    this.run = { start: -1, next: 0, emitted: new Set() };
+    this.fed = 0;
+  }
+
+  private ensureDecoder(): VideoDecoder {
+    if (this.decoder && this.decoder.state === 'configured') return this.decoder;
+    this.closeDecoder();
+    const decoder = new VideoDecoder({
+      output: (frame) => this.onOutput(decoder, frame),
+      error: (error) => this.onDecoderError(decoder, error),
+    });
+    decoder.addEventListener('dequeue', () => this.poke());
+    decoder.configure(this.config);
+    this.decoder = decoder;
+    return decoder;
+  }
+
+  private onOutput(decoder: VideoDecoder, frame: VideoFrame): void {
+    liveFrames++;
+    try {
+      if (decoder !== this.decoder) return;
+      const index = this.frameAt(frame.timestamp);
+      if (index < 0) return;
+      this.run.emitted.add(index);
+      const target = this.target;
+      if (target && target.frame === index) {
+        this.failures = 0;
+        this.target = null;
+        try {
+          this.options.paint(frame, index);
+          target.resolve();
+        } catch (error) {
+          target.reject(error);
+        }
+      }
+    } finally {
+      frame.close();
+      liveFrames--;
+      this.poke();
+    }
+  }
+
+  private onDecoderError(decoder: VideoDecoder, error: DOMException): void {
+    if (decoder !== this.decoder || this.closed) return;
+    this.decoder = null;
+    this.run = { start: -1, next: 0, emitted: new Set() };
+    this.failures++;
+    const unsupported = error.name === 'NotSupportedError';
+    if (unsupported || this.failures >= MAX_FAILURES) {
+      const failure = new RerunVideoError(
+        'decode',
+        unsupported
+          ? `This browser cannot decode ${this.track.codec}: ${error.message}`
+          : `Decoding failed ${this.failures} times in a row: ${error.name}: ${error.message}`,
+      );
+      this.target?.reject(failure);
+      this.target = null;
+      this.options.onFatal(failure);
+      return;
+    }
+    // Reclaimed (QuotaExceededError, background tabs) or a transient failure: the pump
+    // builds a new decoder and starts again from the target's key frame.
+    this.poke();
+    void this.pump();
+  }
+
+  /** The frame shown by the sample whose timestamp is nearest to `timestampUs`. */
+  private frameAt(timestampUs: number): number {
+    // Nearest rather than exact: WebKit has returned timestamps a microsecond off the input.
+    const times = this.outputTimes;
+    let low = 0;
+    let high = times.length - 1;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (times[mid] < timestampUs) low = mid + 1;
+      else high = mid;
+    }
+    if (low > 0 && timestampUs - times[low - 1] < times[low] - timestampUs) low--;
+    return this.outputFrames[low];
+  }
+
+  private poke(): void {
+    const wake = this.wake;
+    this.wake = null;
+    wake?.();
+  }
+
+  private waitForProgress(): Promise<void> {
+    return new Promise<void>((resolve) => (this.wake = resolve));
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.target && !this.closed) await this.step(this.target);
+    } catch (error) {
+      const failure =
+        error instanceof RerunVideoError ? error : new RerunVideoError('decode', `Decoding stopped: ${String(error)}`);
+      this.target?.reject(failure);
+      this.target = null;
+      this.options.onFatal(failure);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  /** One move towards the target: re-plan, then feed a chunk, flush, or wait. */
+  private async step(target: Target): Promise<void> {
+    const { samples, frameSample } = this.track;
+    const targetSample = frameSample[target.frame];
+    const decoder = this.ensureDecoder();
+    const plan = planSeek(samples, this.run, target.frame, targetSample, MAX_LEAD);
+    if (plan.kind === 'restart') {
+      if (this.fed > 0) {
+        decoder.reset();
+        decoder.configure(this.config);
+        this.fed = 0;
+      }
+      this.run = { start: plan.from, next: plan.from, emitted: new Set() };
+    } else if (plan.kind === 'jump') {
+      this.run.start = plan.from;
+      this.run.next = plan.from;
+    }
+
+    const { next } = this.run;
+    // Up to the target, keep the queue full; past it, feed only what the decoder asks for
+    // (reordering delay) so no work is spent on frames nobody requested.
+    const wanted = next <= targetSample ? MAX_QUEUE : 1;
+    if (next < samples.length && decoder.decodeQueueSize < wanted) {
+      const sample = samples[next];
+      const data = await this.options.bytes.read(sample.offset, sample.size);
+      if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.run.next !== next) return;
+      decoder.decode(
+        new EncodedVideoChunk({
+          type: sample.isKey ? 'key' : 'delta',
+          timestamp: sample.timestampUs,
+          duration: sample.durationUs,
+          data,
+        }),
+      );
+      this.run.next = next + 1;
+      this.fed++;
+      return;
+    }
+    if (next >= samples.length && decoder.decodeQueueSize === 0 && this.fed > 0) {
+      // Nothing more will come: drain the frames the decoder holds back. The decoder then
+      // needs a key chunk, so this run is over.
+      await decoder.flush().catch(() => {});
+      this.fed = 0;
+      this.run = { start: -1, next: 0, emitted: new Set() };
+      if (this.target === target && decoder === this.decoder && !this.closed) {
+        throw new RerunVideoError('decode', `Frame ${target.frame} never came out of the decoder.`);
+      }
+      return;
+    }
+    await this.waitForProgress();
+  }
+}

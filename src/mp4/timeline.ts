@@ -1,0 +1,64 @@
+/**
+ * Presentation timestamps for a track's samples, on the timeline `<video>.currentTime` uses:
+ * composition offsets included and the edit list applied. Plain data in, plain data out.
+ */
+
+/** One `elst` entry, as mp4box reports it. */
+export interface EditEntry {
+  /** In the movie timescale; 0 in fragmented files means "to the end of the media". */
+  segment_duration: number;
+  /** In the track timescale; -1 is an empty edit (a delay before the media starts). */
+  media_time: number;
+}
+
+export interface TimelineInput {
+  /** Composition times in the track timescale, one per sample, in decode order. */
+  cts: ArrayLike<number>;
+  timescale: number;
+  movieTimescale: number;
+  edits?: readonly EditEntry[];
+}
+
+export interface Timeline {
+  /** Presentation time in seconds of each sample (decode order); may be negative for pre-roll. */
+  pts: Float64Array;
+  /** Whether the edit list keeps the sample on screen (false: decode-only pre-roll or trimmed). */
+  presented: Uint8Array;
+}
+
+/**
+ * Applies the first non-empty edit, after any leading empty edits, the way FFmpeg's MP4
+ * demuxer does (and so Chromium's `<video>` and ffprobe): a sample is shown when its
+ * composition time falls inside `[media_time, media_time + segment_duration)`, shifted so
+ * that `media_time` lands at the end of the leading empty edits. Later edits (rare: slow
+ * motion or repeated segments) are not applied; their samples keep the first edit's shift.
+ */
+export function buildTimeline({ cts, timescale, movieTimescale, edits }: TimelineInput): Timeline {
+  const count = cts.length;
+  const pts = new Float64Array(count);
+  const presented = new Uint8Array(count).fill(1);
+
+  let delay = 0;
+  let mediaStart = 0;
+  let mediaEnd = Infinity;
+  for (const edit of edits ?? []) {
+    if (edit.media_time === -1) {
+      delay += edit.segment_duration / movieTimescale;
+      continue;
+    }
+    mediaStart = edit.media_time;
+    if (edit.segment_duration > 0 && movieTimescale > 0) {
+      mediaEnd = mediaStart + (edit.segment_duration * timescale) / movieTimescale;
+    }
+    break;
+  }
+  const hasWindow = (edits ?? []).some((edit) => edit.media_time !== -1);
+
+  for (let i = 0; i < count; i++) {
+    pts[i] = delay + (cts[i] - mediaStart) / timescale;
+    if (hasWindow && (cts[i] < mediaStart || cts[i] >= mediaEnd)) presented[i] = 0;
+  }
+  // An edit list that would hide every frame is malformed; show them all rather than nothing.
+  if (count > 0 && !presented.includes(1)) presented.fill(1);
+  return { pts, presented };
+}

@@ -1,0 +1,143 @@
+import {
+  DataStream,
+  Endianness,
+  VisualSampleEntry,
+  type ISOFile,
+  type MultiBufferStream,
+  type Movie,
+  type Track,
+} from 'mp4box';
+import { RerunVideoError } from '../errors.js';
+import { buildTimeline } from './timeline.js';
+
+/** One coded sample, in decode order. */
+export interface VideoSample {
+  /** Byte offset in the file. */
+  offset: number;
+  size: number;
+  isKey: boolean;
+  /** Presentation time in whole microseconds: the chunk timestamp given to the decoder. */
+  timestampUs: number;
+  durationUs: number;
+  /** Index of the frame this sample shows, in presentation order; -1 for decode-only samples. */
+  frame: number;
+}
+
+/** Everything the element needs to know about the video track it plays. */
+export interface VideoTrack {
+  trackId: number;
+  /** Codec string for `VideoDecoder.configure`. */
+  codec: string;
+  /** avcC / hvcC / av1C payload (the box without its header), when the codec needs one. */
+  description?: Uint8Array;
+  codedWidth: number;
+  codedHeight: number;
+  /** Displayed size: pixel aspect ratio and rotation applied, as `<video>` reports it. */
+  displayWidth: number;
+  displayHeight: number;
+  /** Clockwise rotation to apply for display. */
+  rotation: 0 | 90 | 180 | 270;
+  samples: VideoSample[];
+  /** Presentation timestamps of the shown frames, seconds, ascending. */
+  frameTimestamps: number[];
+  /** Decode index of each frame. */
+  frameSample: Int32Array;
+  /** End of the last frame, seconds. */
+  duration: number;
+}
+
+/** Rotation of a `tkhd` matrix (16.16 fixed point a, b, u, c, d, v, x, y, w), clockwise. */
+export function rotationOf(matrix: ArrayLike<number> | undefined): VideoTrack['rotation'] {
+  if (!matrix || matrix.length < 5) return 0;
+  const degrees = Math.round((Math.atan2(matrix[1], matrix[0]) * 180) / Math.PI);
+  const quarter = (((Math.round(degrees / 90) % 4) + 4) % 4) as 0 | 1 | 2 | 3;
+  return ([0, 90, 180, 270] as const)[quarter];
+}
+
+/** The codec string WebCodecs expects for a sample entry's own codec string. */
+export function webCodecsCodec(mp4Codec: string): string {
+  // VP8 in MP4 is `vp08.…` in the file, but WebCodecs registers plain `vp8`.
+  if (mp4Codec.startsWith('vp08')) return 'vp8';
+  return mp4Codec;
+}
+
+function descriptionOf(entry: VisualSampleEntry): Uint8Array | undefined {
+  const box = entry.avcC ?? entry.hvcC ?? entry.av1C;
+  if (!box) return undefined;
+  const stream = new DataStream(undefined, 0, Endianness.BIG_ENDIAN);
+  // write() is typed for mp4box's MultiBufferStream, a DataStream subclass; a plain one does.
+  box.write(stream as MultiBufferStream);
+  // The decoder wants the configuration record: the box minus its 8-byte header.
+  return new Uint8Array(stream.buffer, 8, stream.getPosition() - 8).slice();
+}
+
+/**
+ * Builds the sample table of the file's first video track. Call once the sample lists are
+ * complete (after `onReady` for a plain MP4; after the last fragment for a fragmented one).
+ */
+export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
+  const track: Track | undefined = info.videoTracks[0];
+  if (!track) throw new RerunVideoError('format', 'The file has no video track.');
+  const trak = file.getTrackById(track.id);
+  const entry = trak.mdia.minf.stbl.stsd.entries[0];
+  if (!(entry instanceof VisualSampleEntry)) {
+    throw new RerunVideoError('format', `Track ${track.id} has no visual sample entry.`);
+  }
+  if (entry.type === 'encv') {
+    throw new RerunVideoError('format', 'The video track is encrypted (encv); it cannot be decoded here.');
+  }
+  const raw = file.getTrackSamplesInfo(track.id) ?? [];
+  if (raw.length === 0) throw new RerunVideoError('format', 'The video track has no samples.');
+
+  const timeline = buildTimeline({
+    cts: raw.map((sample) => sample.cts),
+    timescale: trak.mdia.mdhd.timescale,
+    movieTimescale: info.timescale,
+    edits: track.edits,
+  });
+
+  const order = [...raw.keys()]
+    .filter((i) => timeline.presented[i])
+    .sort((a, b) => timeline.pts[a] - timeline.pts[b]);
+  const frameOf = new Int32Array(raw.length).fill(-1);
+  order.forEach((sampleIndex, frame) => (frameOf[sampleIndex] = frame));
+
+  const samples: VideoSample[] = raw.map((sample, i) => ({
+    offset: sample.offset,
+    size: sample.size,
+    isKey: sample.is_sync,
+    timestampUs: Math.round(timeline.pts[i] * 1e6),
+    durationUs: Math.round((sample.duration / sample.timescale) * 1e6),
+    frame: frameOf[i],
+  }));
+  if (!samples[0].isKey) {
+    // Some muxers leave the sync flags out for open-GOP streams; the first sample must be
+    // decodable anyway, so treat it as the entry point.
+    samples[0].isKey = true;
+  }
+
+  const frameTimestamps = order.map((i) => timeline.pts[i]);
+  const last = order[order.length - 1];
+  const rotation = rotationOf(track.matrix);
+  const codedWidth = entry.width;
+  const codedHeight = entry.height;
+  // tkhd carries the display size (pixel aspect ratio applied) before rotation.
+  const width = track.track_width > 0 ? Math.round(track.track_width) : codedWidth;
+  const height = track.track_height > 0 ? Math.round(track.track_height) : codedHeight;
+  const sideways = rotation === 90 || rotation === 270;
+
+  return {
+    trackId: track.id,
+    codec: webCodecsCodec(entry.getCodec()),
+    description: descriptionOf(entry),
+    codedWidth,
+    codedHeight,
+    displayWidth: sideways ? height : width,
+    displayHeight: sideways ? width : height,
+    rotation,
+    samples,
+    frameTimestamps,
+    frameSample: Int32Array.from(order),
+    duration: timeline.pts[last] + raw[last].duration / raw[last].timescale,
+  };
+}

@@ -1,0 +1,157 @@
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import type { RerunVideoErrorInfo } from './errors.js';
+import type { FrameDetail, FrameEvent, LoadedMetadataEvent, RerunVideoErrorEvent } from './events.js';
+import { frameForTime } from './decode/seek-plan.js';
+import { VideoController, type VideoState } from './video-controller.js';
+
+/** The events `<rerun-video>` fires, for typed `addEventListener`. */
+export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'error'> & {
+  loadedmetadata: LoadedMetadataEvent;
+  frame: FrameEvent;
+  error: RerunVideoErrorEvent;
+};
+
+/**
+ * Shows an MP4 camera stream frame-exactly at the time the page asks for, decoded with
+ * WebCodecs and painted on a canvas.
+ *
+ * @summary An MP4 shown frame-exactly at `time`.
+ *
+ * @fires loadedmetadata - The video track is parsed. `detail: { duration, width, height, codec, frameCount }`.
+ * @fires frame - A different frame has been painted. `detail: { timestamp, duration, index, requestedTime, source }`.
+ * @fires error - Nothing can be shown for `src`. `detail: { code: 'network' | 'format' | 'decode' | 'fallback', message }`.
+ *
+ * @csspart canvas - The canvas the frames are painted on.
+ *
+ * @cssprop [--rerun-video-background=transparent] - Background behind the picture (letterbox bars).
+ */
+@customElement('rerun-video')
+export class RerunVideo extends LitElement {
+  static override styles = css`
+    :host {
+      display: inline-block;
+      position: relative;
+      overflow: hidden;
+      background: var(--rerun-video-background, transparent);
+    }
+    :host([hidden]) {
+      display: none;
+    }
+    canvas {
+      display: block;
+      width: 100%;
+      height: 100%;
+      object-fit: contain;
+    }
+    :host([fit='cover']) canvas {
+      object-fit: cover;
+    }
+    :host([fit='fill']) canvas {
+      object-fit: fill;
+    }
+  `;
+
+  /** URL of the MP4 (`http(s):`, relative, `blob:` or `data:`). Changing it drops all work for the old one. */
+  @property() src: string | null = null;
+
+  /** Presentation time to show, in seconds: the frame whose interval contains it. */
+  @property({ type: Number }) time = 0;
+
+  /** Passed to `VideoDecoder.configure`. */
+  @property({ attribute: 'hardware-acceleration' })
+  hardwareAcceleration: HardwareAcceleration = 'no-preference';
+
+  /** As on `<video>`: `use-credentials` sends cookies with every fetch. */
+  @property({ attribute: 'crossorigin' }) crossOrigin: 'anonymous' | 'use-credentials' | null = null;
+
+  /** How the frame fills the element's box. */
+  @property({ reflect: true }) fit: 'contain' | 'cover' | 'fill' = 'contain';
+
+  /** The canvas frames are painted on. */
+  @query('canvas') readonly canvas!: HTMLCanvasElement | null;
+
+  private readonly video = new VideoController(this);
+
+  /** Length in seconds, to the end of the last frame; NaN until metadata is known. */
+  get duration(): number {
+    return this.video.track?.duration ?? NaN;
+  }
+
+  /** Displayed width in pixels (rotation and pixel aspect ratio applied); 0 until known. */
+  get videoWidth(): number {
+    return this.video.track?.displayWidth ?? 0;
+  }
+
+  /** Displayed height in pixels; 0 until known. */
+  get videoHeight(): number {
+    return this.video.track?.displayHeight ?? 0;
+  }
+
+  /** The full codec string in use, e.g. `avc1.64001f`; empty until known. */
+  get codec(): string {
+    return this.video.track?.codec ?? '';
+  }
+
+  /** Number of frames shown over the video's length; 0 until known. */
+  get frameCount(): number {
+    return this.video.track?.frameTimestamps.length ?? 0;
+  }
+
+  /** Every frame's presentation time in seconds, ascending. */
+  get frameTimestamps(): readonly number[] {
+    return this.video.track?.frameTimestamps ?? [];
+  }
+
+  /** `empty` | `loading` | `ready` | `fallback` | `error`, reflected as the `state` attribute for CSS. */
+  get state(): VideoState {
+    return this.video.state;
+  }
+
+  /** What went wrong, or null. */
+  get error(): RerunVideoErrorInfo | null {
+    return this.video.error;
+  }
+
+  /**
+   * Shows the frame for `time`. Resolves once it is painted; rejects with an `AbortError`
+   * DOMException when a newer request supersedes it.
+   */
+  seek(time: number): Promise<FrameDetail> {
+    this.time = time;
+    return this.video.seek(time);
+  }
+
+  /** Moves `time` by whole frames: +1 is the next frame, -1 the previous one. */
+  stepFrame(n = 1): Promise<FrameDetail> {
+    const timestamps = this.frameTimestamps;
+    if (timestamps.length === 0) return this.seek(this.time);
+    const current = frameForTime(timestamps, this.time);
+    const index = Math.min(timestamps.length - 1, Math.max(0, current + Math.trunc(n)));
+    return this.seek(timestamps[index]);
+  }
+
+  protected override render() {
+    return html`<canvas part="canvas" role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas>`;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    // The controller has taken up a new src in hostUpdate(), just before this.
+    if (changed.has('time') && !Object.is(this.video.requestedTime, this.time)) {
+      this.video.seek(this.time).catch(() => {});
+    }
+    if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
+  }
+
+  declare addEventListener: <K extends keyof RerunVideoEventMap>(
+    type: K,
+    listener: (this: RerunVideo, event: RerunVideoEventMap[K]) => unknown,
+    options?: boolean | AddEventListenerOptions,
+  ) => void;
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'rerun-video': RerunVideo;
+  }
+}

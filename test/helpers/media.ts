@@ -1,0 +1,28 @@
+/** Fixture metadata written by test/fixtures/make-fixtures.sh (ffprobe's view of each file). */
+export interface FixtureInfo {
+  codec: string;
+  width: number;
+  height: number;
+  frameCount: number;
+  /** Presentation timestamps in seconds as ffprobe prints them (6 decimals), ascending. */
+  timestamps: number[];
+  keyframes: number[];
+}
+
+export const MEDIA = '/test/fixtures/media/';
+
+export async function fixtureInfo(name: string): Promise<FixtureInfo> {
+  const response = await fetch(`${MEDIA}${name}.json`);
+  if (!response.ok) throw new Error(`No fixture metadata for ${name}: HTTP ${response.status}`);
+  return response.json() as Promise<FixtureInfo>;
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Whether this browser's WebCodecs decodes `codec` (H.265 does only in WebKit here). */
+export async function canDecode(codec: string): Promise<boolean> {
+  if (typeof VideoDecoder === 'undefined') return false;
+  const result = await VideoDecoder.isConfigSupported({ codec }).catch(() => ({ supported: false }));
+  return result.supported === true;
+}

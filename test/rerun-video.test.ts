@@ -1,0 +1,283 @@
+import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
+import '../src/index.js';
+import { openVideoFrames, type RerunVideo } from '../src/index.js';
+import type { FrameEvent, LoadedMetadataEvent, RerunVideoErrorEvent } from '../src/events.js';
+import { readFrameCode } from './helpers/frame-code.js';
+import { MEDIA, fixtureInfo, sleep, type FixtureInfo } from './helpers/media.js';
+
+/** Synthetic fixtures every browser here decodes, each frame carrying its index as a code. */
+const FIXTURES = ['h264-bframes', 'h264-nobframes', 'av1', 'vp9', 'vp8', 'h264-longgop', 'h264-vfr'];
+
+async function load(name: string, time = 0): Promise<RerunVideo> {
+  const el = await fixture<RerunVideo>(html`<rerun-video src=${MEDIA + name + '.mp4'} .time=${time}></rerun-video>`);
+  await oneEvent(el, 'frame');
+  return el;
+}
+
+/** The times to check and the frame each must show, from the element's own exact timestamps. */
+function probes(ts: readonly number[], info: FixtureInfo): Array<[number, number]> {
+  const last = ts.length - 1;
+  const mid = (i: number) => (ts[i] + ts[i + 1]) / 2;
+  const some = [1, 2, 3, Math.floor(last / 3), Math.floor(last / 2), last - 2, last - 1];
+  const keys = info.keyframes.filter((k) => k > 0).slice(0, 2);
+  const cases: Array<[number, number]> = [
+    [ts[0], 0],
+    [-1, 0],
+    [mid(0), 0],
+    ...some.map((i): [number, number] => [ts[i], i]),
+    ...some.map((i): [number, number] => [mid(i), i]),
+    ...keys.flatMap((k): Array<[number, number]> => [[ts[k], k], [ts[k] - 1e-6, k - 1]]),
+    [ts[last], last],
+    [ts[last] + 100, last],
+  ];
+  // Out of order on purpose: backward jumps, forward steps and far jumps all happen.
+  return cases.sort((a, b) => ((a[1] * 7919) % 13) - ((b[1] * 7919) % 13));
+}
+
+for (const name of FIXTURES) {
+  describe(`<rerun-video> with ${name}`, function () {
+    this.timeout(60_000);
+    let info: FixtureInfo;
+    before(async () => {
+      info = await fixtureInfo(name);
+    });
+
+    it('reports the track as ffprobe does', async () => {
+      const el = await load(name);
+      expect(el.state).to.equal('ready');
+      expect(el.videoWidth).to.equal(info.width);
+      expect(el.videoHeight).to.equal(info.height);
+      expect(el.frameCount).to.equal(info.frameCount);
+      expect(el.frameTimestamps.length).to.equal(info.timestamps.length);
+      el.frameTimestamps.forEach((t, i) => expect(t, `frame ${i}`).to.be.closeTo(info.timestamps[i], 1e-5));
+      expect(el.duration).to.be.greaterThan(el.frameTimestamps[el.frameCount - 1]);
+      expect(el.codec).to.be.a('string').and.not.equal('');
+    });
+
+    it('paints exactly the frame whose interval contains time', async () => {
+      const el = await load(name);
+      expect(readFrameCode(el.canvas!)).to.equal(0);
+      for (const [time, expected] of probes(el.frameTimestamps, info)) {
+        const detail = await el.seek(time);
+        expect(readFrameCode(el.canvas!), `pixels at time ${time}`).to.equal(expected);
+        expect(detail.index, `index at time ${time}`).to.equal(expected);
+        expect(detail.timestamp).to.be.closeTo(info.timestamps[expected], 1e-5);
+        expect(detail.requestedTime).to.equal(time);
+        expect(detail.source).to.equal('video');
+      }
+    });
+
+    it('steps frame by frame forward and back', async () => {
+      const el = await load(name);
+      const steps = Math.min(12, el.frameCount - 1);
+      for (let i = 1; i <= steps; i++) {
+        const detail = await el.stepFrame(1);
+        expect(detail.index).to.equal(i);
+        expect(readFrameCode(el.canvas!)).to.equal(i);
+      }
+      for (let i = steps - 1; i >= 0; i--) {
+        await el.stepFrame(-1);
+        expect(readFrameCode(el.canvas!)).to.equal(i);
+      }
+    });
+  });
+}
+
+describe('<rerun-video> events and properties', function () {
+  this.timeout(60_000);
+
+  it('fires loadedmetadata, then frame, with the documented details', async () => {
+    const info = await fixtureInfo('h264-bframes');
+    const el = document.createElement('rerun-video');
+    const order: string[] = [];
+    const metadata = new Promise<LoadedMetadataEvent>((resolve) =>
+      el.addEventListener('loadedmetadata', (e) => (order.push('loadedmetadata'), resolve(e))),
+    );
+    const frame = new Promise<FrameEvent>((resolve) => el.addEventListener('frame', (e) => (order.push('frame'), resolve(e))));
+    el.time = 1;
+    el.src = `${MEDIA}h264-bframes.mp4`;
+    document.body.append(el);
+    try {
+      const { detail: meta } = await metadata;
+      expect(meta).to.include({ width: info.width, height: info.height, frameCount: info.frameCount });
+      expect(meta.codec).to.match(/^avc1\./);
+      const { detail } = await frame;
+      expect(order).to.deep.equal(['loadedmetadata', 'frame']);
+      expect(detail.index).to.equal(30);
+      expect(detail.requestedTime).to.equal(1);
+      expect(readFrameCode(el.canvas!)).to.equal(30);
+    } finally {
+      el.remove();
+    }
+  });
+
+  it('fires no frame event when time moves within the same frame', async () => {
+    const el = await load('h264-nobframes', 0);
+    let frames = 0;
+    el.addEventListener('frame', () => frames++);
+    const ts = el.frameTimestamps;
+    await el.seek(ts[0] + (ts[1] - ts[0]) / 2);
+    await sleep(100);
+    expect(frames).to.equal(0);
+    await el.seek(ts[1]);
+    expect(frames).to.equal(1);
+  });
+
+  it('a newer seek supersedes an older one, which rejects with AbortError', async () => {
+    const el = await load('h264-longgop', 0);
+    const first = el.seek(el.frameTimestamps[200]);
+    const second = el.seek(el.frameTimestamps[20]);
+    const [a, b] = await Promise.allSettled([first, second]);
+    expect(a.status).to.equal('rejected');
+    expect((a as PromiseRejectedResult).reason).to.be.instanceOf(DOMException);
+    expect((a as PromiseRejectedResult).reason.name).to.equal('AbortError');
+    expect(b.status).to.equal('fulfilled');
+    expect(readFrameCode(el.canvas!)).to.equal(20);
+  });
+
+  it('scrubbing 60 times in a row paints only the last time', async () => {
+    const el = await load('h264-longgop', 0);
+    const painted: number[] = [];
+    el.addEventListener('frame', (e) => painted.push(e.detail.index));
+    const ts = el.frameTimestamps;
+    for (let i = 0; i < 60; i++) el.time = ts[(i * 37) % ts.length];
+    const last = (59 * 37) % ts.length;
+    await waitUntil(() => painted.includes(last), 'the last time is painted', { timeout: 20_000 });
+    await sleep(200);
+    expect(painted[painted.length - 1]).to.equal(last);
+    expect(painted.length).to.be.lessThan(10);
+    expect(readFrameCode(el.canvas!)).to.equal(last);
+  });
+
+  it('is accessible', async () => {
+    const el = await load('h264-nobframes');
+    await expect(el).to.be.accessible();
+  });
+
+  it('closes every VideoFrame it receives', async () => {
+    const el = await load('h264-bframes');
+    for (const t of [2.5, 0.5, 1.7, 0.1]) await el.seek(t);
+    el.remove();
+    await sleep(50);
+    expect(openVideoFrames()).to.equal(0);
+  });
+});
+
+describe('<rerun-video> src changes', function () {
+  this.timeout(60_000);
+
+  it('mid-load: only the second file is ever painted', async () => {
+    // Record what every drawImage on the element's canvas leaves behind, frame events or not.
+    const drawn: Array<{ src: string; code: number }> = [];
+    const original = CanvasRenderingContext2D.prototype.drawImage;
+    const el = document.createElement('rerun-video');
+    CanvasRenderingContext2D.prototype.drawImage = function (this: CanvasRenderingContext2D, ...args: unknown[]) {
+      (original as (...a: unknown[]) => void).apply(this, args);
+      if (this.canvas === el.canvas) drawn.push({ src: el.src ?? '', code: readFrameCode(this.canvas) });
+    } as typeof original;
+    try {
+      // The same time is frame 45 in the long-GOP file and frame 30 in the VP9 one.
+      el.time = 1.5;
+      el.src = `${MEDIA}h264-longgop.mp4`;
+      document.body.append(el);
+      await el.updateComplete;
+      await sleep(5);
+      el.src = `${MEDIA}vp9.mp4`;
+      const { detail } = await oneEvent(el, 'frame');
+      await sleep(300);
+      const expected = (await fixtureInfo('vp9')).timestamps.filter((t) => t <= 1.5).length - 1;
+      expect(detail.index).to.equal(expected);
+      expect(drawn.length).to.be.greaterThan(0);
+      for (const entry of drawn) {
+        expect(entry.src).to.match(/vp9\.mp4$/);
+        expect(entry.code).to.equal(expected);
+      }
+    } finally {
+      CanvasRenderingContext2D.prototype.drawImage = original;
+      el.remove();
+    }
+  });
+
+  it('keeps time across a src change and shows the new file’s frame for it', async () => {
+    const el = await load('h264-nobframes', 1);
+    expect(readFrameCode(el.canvas!)).to.equal(30);
+    el.src = `${MEDIA}h264-vfr.mp4`;
+    const { detail } = await oneEvent(el, 'frame');
+    expect(detail.index).to.equal(el.frameTimestamps.filter((t) => t <= 1).length - 1);
+    expect(readFrameCode(el.canvas!)).to.equal(detail.index);
+  });
+});
+
+describe('<rerun-video> bad input', function () {
+  this.timeout(60_000);
+
+  async function expectOneError(src: string, code: string): Promise<RerunVideo> {
+    const el = document.createElement('rerun-video');
+    const errors: RerunVideoErrorEvent[] = [];
+    el.addEventListener('error', (e) => errors.push(e));
+    el.src = src;
+    document.body.append(el);
+    await waitUntil(() => errors.length > 0, `an error event for ${src}`, { timeout: 20_000 });
+    await sleep(300);
+    expect(errors).to.have.length(1);
+    expect(errors[0].detail.code).to.equal(code);
+    expect(errors[0].detail.message).to.be.a('string').with.length.greaterThan(10);
+    expect(el.state).to.equal('error');
+    expect(el.error).to.deep.equal(errors[0].detail);
+    return el;
+  }
+
+  async function expectRecovers(el: RerunVideo): Promise<void> {
+    el.src = `${MEDIA}h264-nobframes.mp4`;
+    el.time = 2;
+    await oneEvent(el, 'frame');
+    expect(el.state).to.equal('ready');
+    expect(el.error).to.equal(null);
+    expect(readFrameCode(el.canvas!)).to.equal(60);
+    el.remove();
+  }
+
+  it('404: one network error, then the next src loads', async () => {
+    const el = await expectOneError(`${MEDIA}does-not-exist.mp4`, 'network');
+    expect(el.error!.message).to.contain('404');
+    await expectRecovers(el);
+  });
+
+  it('random bytes: one format error, then the next src loads', async () => {
+    await expectRecovers(await expectOneError(`${MEDIA}not-mp4.bin`, 'format'));
+  });
+
+  it('a truncated file: one format error, then the next src loads', async () => {
+    const el = document.createElement('rerun-video');
+    const errors: RerunVideoErrorEvent[] = [];
+    el.addEventListener('error', (e) => errors.push(e));
+    el.src = `${MEDIA}truncated.mp4`;
+    document.body.append(el);
+    // Its header is whole, so early frames show; the frames past the cut cannot.
+    await oneEvent(el, 'frame');
+    el.time = el.frameTimestamps[el.frameCount - 1];
+    await waitUntil(() => errors.length > 0, 'an error for the missing bytes', { timeout: 20_000 });
+    await sleep(300);
+    expect(errors).to.have.length(1);
+    expect(errors[0].detail.code).to.equal('format');
+    expect(errors[0].detail.message).to.contain('truncated');
+    await expectRecovers(el);
+  });
+
+  it('a file without a video track: one format error', async () => {
+    const el = await expectOneError(`${MEDIA}no-video.mp4`, 'format');
+    expect(el.error!.message).to.contain('no video track');
+    await expectRecovers(el);
+  });
+
+  it('nonsense time values show the first or last frame and throw nothing', async () => {
+    const el = await load('h264-nobframes', 1);
+    for (const [time, expected] of [[NaN, 0], [-Infinity, 0], [Infinity, 89], [-3, 0], [1e12, 89]] as const) {
+      await el.seek(time);
+      expect(readFrameCode(el.canvas!), String(time)).to.equal(expected);
+    }
+    el.setAttribute('time', 'not a number');
+    await sleep(200);
+    expect(el.state).to.equal('ready');
+  });
+});

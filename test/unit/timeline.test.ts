@@ -1,0 +1,77 @@
+import { expect } from '@open-wc/testing';
+import { buildTimeline } from '../../src/mp4/timeline.js';
+import { rotationOf, webCodecsCodec } from '../../src/mp4/video-track.js';
+
+const fixed = (n: number) => n * 65536;
+
+describe('buildTimeline', () => {
+  it('uses composition times when there is no edit list', () => {
+    const { pts, presented } = buildTimeline({ cts: [0, 3000, 1000, 2000], timescale: 1000, movieTimescale: 1000 });
+    expect([...pts]).to.deep.equal([0, 3, 1, 2]);
+    expect([...presented]).to.deep.equal([1, 1, 1, 1]);
+  });
+
+  it('shifts by media_time so the first frame of a B-frame file lands at 0', () => {
+    // ffmpeg's H.264 with B-frames: cts starts at 2 frames, the edit starts there.
+    const { pts } = buildTimeline({
+      cts: [1024, 3072, 2048],
+      timescale: 15360,
+      movieTimescale: 1000,
+      edits: [{ segment_duration: 3000, media_time: 1024 }],
+    });
+    expect(pts[0]).to.equal(0);
+    expect(pts[2]).to.be.closeTo(1024 / 15360, 1e-12);
+  });
+
+  it('hides samples before media_time and past the segment', () => {
+    const { pts, presented } = buildTimeline({
+      cts: [0, 20, 40, 60, 80],
+      timescale: 600,
+      movieTimescale: 600,
+      edits: [{ segment_duration: 40, media_time: 20 }],
+    });
+    expect([...presented]).to.deep.equal([0, 1, 1, 0, 0]);
+    expect(pts[1]).to.equal(0);
+  });
+
+  it('delays by leading empty edits', () => {
+    const { pts, presented } = buildTimeline({
+      cts: [0, 1000],
+      timescale: 1000,
+      movieTimescale: 600,
+      edits: [
+        { segment_duration: 300, media_time: -1 },
+        { segment_duration: 0, media_time: 0 },
+      ],
+    });
+    expect([...pts]).to.deep.equal([0.5, 1.5]);
+    expect([...presented]).to.deep.equal([1, 1]);
+  });
+
+  it('shows every frame rather than none when an edit list hides them all', () => {
+    const { presented } = buildTimeline({
+      cts: [0, 10],
+      timescale: 10,
+      movieTimescale: 10,
+      edits: [{ segment_duration: 5, media_time: 500 }],
+    });
+    expect([...presented]).to.deep.equal([1, 1]);
+  });
+});
+
+describe('rotationOf', () => {
+  it('reads quarter turns from a tkhd matrix', () => {
+    expect(rotationOf([fixed(1), 0, 0, 0, fixed(1), 0, 0, 0, 1 << 30])).to.equal(0);
+    expect(rotationOf([0, fixed(1), 0, fixed(-1), 0, 0, 0, 0, 1 << 30])).to.equal(90);
+    expect(rotationOf([fixed(-1), 0, 0, 0, fixed(-1), 0, 0, 0, 1 << 30])).to.equal(180);
+    expect(rotationOf([0, fixed(-1), 0, fixed(1), 0, 0, 0, 0, 1 << 30])).to.equal(270);
+    expect(rotationOf(undefined)).to.equal(0);
+  });
+});
+
+describe('webCodecsCodec', () => {
+  it('maps VP8 in MP4 to the WebCodecs name and leaves others alone', () => {
+    expect(webCodecsCodec('vp08.00.10.08')).to.equal('vp8');
+    expect(webCodecsCodec('avc1.64001f')).to.equal('avc1.64001f');
+  });
+});
