@@ -1,5 +1,6 @@
 import { RerunVideoError, abortError } from '../errors.js';
 import type { VideoTrack } from '../mp4/video-track.js';
+import { FrameCache } from './frame-cache.js';
 import { planSeek, type RunState } from './seek-plan.js';
 
 /** Chunks queued in the decoder at most while catching up to a target. */
@@ -8,6 +9,8 @@ const MAX_QUEUE = 12;
 const MAX_LEAD = 4;
 /** Consecutive decoder failures (each followed by a rebuild) before giving up. */
 const MAX_FAILURES = 3;
+/** Frames held open at once while they are copied into the cache; past it, copies are skipped. */
+const MAX_COPIES_IN_FLIGHT = 3;
 
 /** Where the samples' bytes come from. */
 export interface SampleBytes {
@@ -18,8 +21,10 @@ export interface FrameDecoderOptions {
   track: VideoTrack;
   bytes: SampleBytes;
   hardwareAcceleration: HardwareAcceleration;
-  /** Draws the requested frame. Called synchronously; the frame is closed right after. */
-  paint(frame: VideoFrame, index: number): void;
+  /** Draws the requested frame (decoded now, or from the cache). Must not keep it. */
+  paint(image: VideoFrame | ImageBitmap, index: number): void;
+  /** Byte budget of the decoded-frame cache; defaults to DEFAULT_CACHE_BYTES. */
+  cacheBytes?: number;
   /** The decoder failed for good (after rebuilds); the current request is rejected too. */
   onFatal(error: RerunVideoError): void;
 }
@@ -70,6 +75,10 @@ export class FrameDecoder {
   /** Every sample's chunk timestamp, ascending, with the frame it shows (-1: not shown). */
   private readonly outputTimes: Float64Array;
   private readonly outputFrames: Int32Array;
+  private readonly cache: FrameCache<ImageBitmap>;
+  /** The newest requested frame: the cache keeps what is near it. */
+  private focus = 0;
+  private copiesInFlight = 0;
 
   constructor(options: FrameDecoderOptions) {
     this.options = options;
@@ -80,12 +89,30 @@ export class FrameDecoder {
     );
     this.outputTimes = Float64Array.from(order, (i) => this.track.samples[i].timestampUs);
     this.outputFrames = Int32Array.from(order, (i) => this.track.samples[i].frame);
+    const { displayWidth, displayHeight } = this.track;
+    this.cache = new FrameCache(displayWidth * displayHeight * 4, options.cacheBytes);
+  }
+
+  /** Frames held decoded in the cache now. */
+  get cachedFrames(): number {
+    return this.cache.size;
   }
 
   /** Resolves once frame `index` has been painted; rejects with AbortError when superseded. */
   show(index: number): Promise<void> {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));
     this.target?.reject(abortError());
+    this.target = null;
+    this.focus = index;
+    const cached = this.cache.get(index);
+    if (cached) {
+      try {
+        this.options.paint(cached, index);
+        return Promise.resolve();
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     return new Promise<void>((resolve, reject) => {
       this.target = { frame: index, resolve, reject };
       this.poke();
@@ -99,6 +126,7 @@ export class FrameDecoder {
     this.target?.reject(abortError('The decoder was closed'));
     this.target = null;
     this.closeDecoder();
+    this.cache.clear();
     this.poke();
   }
 
@@ -124,6 +152,7 @@ export class FrameDecoder {
 
   private onOutput(decoder: VideoDecoder, frame: VideoFrame): void {
     liveFrames++;
+    let keep = false;
     try {
       if (decoder !== this.decoder) return;
       const index = this.frameAt(frame.timestamp);
@@ -140,11 +169,38 @@ export class FrameDecoder {
           target.reject(error);
         }
       }
+      keep = this.copyIntoCache(frame, index);
     } finally {
-      frame.close();
-      liveFrames--;
+      if (!keep) this.release(frame);
       this.poke();
     }
+  }
+
+  private release(frame: VideoFrame): void {
+    frame.close();
+    liveFrames--;
+  }
+
+  /**
+   * Copies a frame near the playhead into the cache, off the decoder's pool (holding
+   * VideoFrames would stall the decoder). Returns whether it took over closing the frame.
+   */
+  private copyIntoCache(frame: VideoFrame, index: number): boolean {
+    if (this.copiesInFlight >= MAX_COPIES_IN_FLIGHT || !this.cache.wants(index, this.focus)) return false;
+    this.copiesInFlight++;
+    createImageBitmap(frame)
+      .then(
+        (bitmap) => {
+          if (this.closed) bitmap.close();
+          else this.cache.put(index, bitmap, this.focus);
+        },
+        () => {},
+      )
+      .finally(() => {
+        this.copiesInFlight--;
+        this.release(frame);
+      });
+    return true;
   }
 
   private onDecoderError(decoder: VideoDecoder, error: DOMException): void {

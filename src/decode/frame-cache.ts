@@ -1,0 +1,75 @@
+/** Anything the cache holds: it is closed when evicted. */
+export interface Closable {
+  close(): void;
+}
+
+/** Decoded pixels the cache may hold, in bytes, before it evicts. */
+export const DEFAULT_CACHE_BYTES = 160 * 1024 * 1024;
+
+/**
+ * Decoded frames around the playhead, copied out of the decoder's pool (as ImageBitmaps) so
+ * stepping back or returning to a frame is a paint, not a GOP re-decode. It holds as many
+ * frames as fit in a byte budget and, when full, evicts the frame farthest from the
+ * playhead.
+ */
+export class FrameCache<T extends Closable> {
+  /** How many frames fit in the budget. */
+  readonly capacity: number;
+  private readonly entries = new Map<number, T>();
+
+  constructor(frameBytes: number, budgetBytes = DEFAULT_CACHE_BYTES) {
+    this.capacity = Math.max(2, Math.min(1024, Math.floor(budgetBytes / Math.max(1, frameBytes))));
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(index: number): T | undefined {
+    return this.entries.get(index);
+  }
+
+  has(index: number): boolean {
+    return this.entries.has(index);
+  }
+
+  /**
+   * Whether a frame at `index` would stay in the cache with the playhead at `focus`: it is
+   * within `capacity` frames of it, and the cache is not full or holds something farther
+   * away. Lets callers skip copying frames that would soon be evicted.
+   */
+  wants(index: number, focus: number): boolean {
+    if (this.entries.has(index) || Math.abs(index - focus) >= this.capacity) return false;
+    if (this.entries.size < this.capacity) return true;
+    return this.farthest(focus).distance > Math.abs(index - focus);
+  }
+
+  /** Adds a frame; evicts (closes) the farthest ones from `focus` beyond capacity. */
+  put(index: number, item: T, focus: number): void {
+    this.entries.get(index)?.close();
+    this.entries.set(index, item);
+    while (this.entries.size > this.capacity) {
+      const { index: victim } = this.farthest(focus);
+      this.entries.get(victim)!.close();
+      this.entries.delete(victim);
+    }
+  }
+
+  clear(): void {
+    for (const item of this.entries.values()) item.close();
+    this.entries.clear();
+  }
+
+  private farthest(focus: number): { index: number; distance: number } {
+    let index = -1;
+    let distance = -1;
+    for (const key of this.entries.keys()) {
+      const d = Math.abs(key - focus);
+      if (d > distance) {
+        distance = d;
+        index = key;
+      }
+    }
+    return { index, distance };
+  }
+}
