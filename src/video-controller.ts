@@ -213,7 +213,7 @@ export class VideoController implements ReactiveController {
     return { timestamp, duration: end - timestamp, index, requestedTime, source: 'video' };
   }
 
-  private paint(frame: VideoFrame, _index: number): void {
+  private paint(image: VideoFrame | ImageBitmap, _index: number): void {
     const canvas = this.host.canvas;
     const track = this.track;
     if (!canvas || !track) return;
@@ -232,8 +232,9 @@ export class VideoController implements ReactiveController {
     context.translate(width / 2, height / 2);
     context.rotate((track.rotation * Math.PI) / 180);
     // A VideoFrame's natural size is its display size and drawImage takes only its visible
-    // rect, so decoder padding (Chromium's coded sizes are padded) never reaches the canvas.
-    context.drawImage(frame, -drawWidth / 2, -drawHeight / 2, drawWidth, drawHeight);
+    // rect, so decoder padding (Chromium's coded sizes are padded) never reaches the canvas;
+    // cached ImageBitmaps were made from the same frames, at that size.
+    context.drawImage(image, -drawWidth / 2, -drawHeight / 2, drawWidth, drawHeight);
     context.restore();
   }
 

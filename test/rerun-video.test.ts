@@ -149,6 +149,47 @@ describe('<rerun-video> events and properties', function () {
     expect(readFrameCode(el.canvas!)).to.equal(last);
   });
 
+  /** Counts the chunks every VideoDecoder is given while `body` runs (a spy; decoding is real). */
+  async function countDecodes(body: () => Promise<void>): Promise<number> {
+    const original = VideoDecoder.prototype.decode;
+    let count = 0;
+    VideoDecoder.prototype.decode = function (this: VideoDecoder, chunk: EncodedVideoChunk) {
+      count++;
+      return original.call(this, chunk);
+    };
+    try {
+      await body();
+    } finally {
+      VideoDecoder.prototype.decode = original;
+    }
+    return count;
+  }
+
+  it('steps forward by feeding the running decoder, not by restarting at the key frame', async () => {
+    const el = await load('h264-longgop', 0);
+    await el.seek(el.frameTimestamps[100]);
+    const decodes = await countDecodes(async () => {
+      for (let i = 101; i <= 130; i++) {
+        await el.stepFrame(1);
+        expect(readFrameCode(el.canvas!)).to.equal(i);
+      }
+    });
+    // 30 new frames need about 30 chunks; a restart per step would need over 3000.
+    expect(decodes).to.be.at.most(40);
+  });
+
+  it('steps back from the cache without decoding again', async () => {
+    const el = await load('h264-longgop', 0);
+    await el.seek(el.frameTimestamps[120]);
+    const decodes = await countDecodes(async () => {
+      for (let i = 119; i >= 100; i--) {
+        await el.stepFrame(-1);
+        expect(readFrameCode(el.canvas!)).to.equal(i);
+      }
+    });
+    expect(decodes).to.equal(0);
+  });
+
   it('is accessible', async () => {
     const el = await load('h264-nobframes');
     await expect(el).to.be.accessible();
