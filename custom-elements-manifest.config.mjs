@@ -1,6 +1,5 @@
 export default {
   globs: ['src/**/*.ts'],
   exclude: ['src/**/*.test.ts'],
-  outdir: '.',
   litelement: true,
 };
