@@ -190,6 +190,20 @@ describe('<rerun-video> events and properties', function () {
     expect(decodes).to.equal(0);
   });
 
+  it('takes the video size when unsized, and the box it is given otherwise', async () => {
+    const el = await load('h264-nobframes');
+    let box = el.getBoundingClientRect();
+    expect([box.width, box.height]).to.deep.equal([320, 240]);
+    el.style.width = '640px';
+    el.style.height = '200px';
+    box = el.canvas!.getBoundingClientRect();
+    expect([box.width, box.height]).to.deep.equal([640, 200]);
+    expect(getComputedStyle(el.canvas!).objectFit).to.equal('contain');
+    el.fit = 'cover';
+    await el.updateComplete;
+    expect(getComputedStyle(el.canvas!).objectFit).to.equal('cover');
+  });
+
   it('is accessible', async () => {
     const el = await load('h264-nobframes');
     await expect(el).to.be.accessible();
