@@ -17,6 +17,11 @@ export interface TimelineInput {
   timescale: number;
   movieTimescale: number;
   edits?: readonly EditEntry[];
+  /**
+   * The samples come from movie fragments (`moof`): their times are the stream's own (a
+   * segment cut from a live or VOD stream starts late on purpose), so they are not moved.
+   */
+  fragmented?: boolean;
 }
 
 export interface Timeline {
@@ -32,8 +37,13 @@ export interface Timeline {
  * composition time falls inside `[media_time, media_time + segment_duration)`, shifted so
  * that `media_time` lands at the end of the leading empty edits. Later edits (rare: slow
  * motion or repeated segments) are not applied; their samples keep the first edit's shift.
+ *
+ * When the edit starts inside a frame (`media_time` between two composition times, as in
+ * trimmed iPhone clips), that frame is dropped and, as FFmpeg's `mov_fix_index` does ("Offset
+ * DTS … to make first pts zero"), the whole track moves back so the first shown frame starts
+ * the edit. Chromium's `<video>` demuxes MP4 with FFmpeg and ffprobe reports these times.
  */
-export function buildTimeline({ cts, timescale, movieTimescale, edits }: TimelineInput): Timeline {
+export function buildTimeline({ cts, timescale, movieTimescale, edits, fragmented = false }: TimelineInput): Timeline {
   const count = cts.length;
   const pts = new Float64Array(count);
   const presented = new Uint8Array(count).fill(1);
@@ -54,11 +64,17 @@ export function buildTimeline({ cts, timescale, movieTimescale, edits }: Timelin
   }
   const hasWindow = (edits ?? []).some((edit) => edit.media_time !== -1);
 
+  let firstShown = Infinity;
   for (let i = 0; i < count; i++) {
-    pts[i] = delay + (cts[i] - mediaStart) / timescale;
     if (hasWindow && (cts[i] < mediaStart || cts[i] >= mediaEnd)) presented[i] = 0;
+    else firstShown = Math.min(firstShown, cts[i]);
   }
   // An edit list that would hide every frame is malformed; show them all rather than nothing.
-  if (count > 0 && !presented.includes(1)) presented.fill(1);
+  if (count > 0 && !presented.includes(1)) {
+    presented.fill(1);
+    firstShown = mediaStart;
+  }
+  if (hasWindow && !fragmented && firstShown > mediaStart && firstShown !== Infinity) mediaStart = firstShown;
+  for (let i = 0; i < count; i++) pts[i] = delay + (cts[i] - mediaStart) / timescale;
   return { pts, presented };
 }

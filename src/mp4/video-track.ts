@@ -16,7 +16,11 @@ export interface VideoSample {
   offset: number;
   size: number;
   isKey: boolean;
-  /** Presentation time in whole microseconds: the chunk timestamp given to the decoder. */
+  /**
+   * The chunk timestamp given to the decoder, whole microseconds: the presentation time
+   * plus the track's `timestampOffsetUs`, so it is never negative. Frames are told apart by
+   * it; what a frame shows is in `frame`.
+   */
   timestampUs: number;
   durationUs: number;
   /** Index of the frame this sample shows, in presentation order; -1 for decode-only samples. */
@@ -38,6 +42,13 @@ export interface VideoTrack {
   /** Clockwise rotation to apply for display. */
   rotation: 0 | 90 | 180 | 270;
   samples: VideoSample[];
+  /**
+   * Added to presentation times to make the chunk timestamps: an edit list that trims
+   * B-frame pre-roll leaves decode-only samples before 0, and WebKitGTK 2.50's decoder
+   * (GStreamer) outputs nothing once chunk timestamps go from negative to >= 0 (measured:
+   * 7 of 30 frames of ios_hevc_main10_editlist_trimmed.mov, all 30 when shifted).
+   */
+  timestampOffsetUs: number;
   /** Presentation timestamps of the shown frames, seconds, ascending. */
   frameTimestamps: number[];
   /** Decode index of each frame. */
@@ -94,6 +105,7 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     timescale: trak.mdia.mdhd.timescale,
     movieTimescale: info.timescale,
     edits: track.edits,
+    fragmented: info.isFragmented,
   });
 
   const order = [...raw.keys()]
@@ -102,11 +114,13 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
   const frameOf = new Int32Array(raw.length).fill(-1);
   order.forEach((sampleIndex, frame) => (frameOf[sampleIndex] = frame));
 
+  const earliest = timeline.pts.reduce((min, t) => Math.min(min, t), 0);
+  const timestampOffsetUs = Math.round(-earliest * 1e6);
   const samples: VideoSample[] = raw.map((sample, i) => ({
     offset: sample.offset,
     size: sample.size,
     isKey: sample.is_sync,
-    timestampUs: Math.round(timeline.pts[i] * 1e6),
+    timestampUs: Math.round(timeline.pts[i] * 1e6) + timestampOffsetUs,
     durationUs: Math.round((sample.duration / sample.timescale) * 1e6),
     frame: frameOf[i],
   }));
@@ -136,6 +150,7 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     displayHeight: sideways ? width : height,
     rotation,
     samples,
+    timestampOffsetUs,
     frameTimestamps,
     frameSample: Int32Array.from(order),
     duration: timeline.pts[last] + raw[last].duration / raw[last].timescale,

@@ -48,6 +48,36 @@ describe('buildTimeline', () => {
     expect([...presented]).to.deep.equal([1, 1]);
   });
 
+  it('moves the track back when the edit starts inside a frame, as FFmpeg does', () => {
+    // ios_hevc_main10_editlist_trimmed.mov: frames every 20/600 s, media_time 273 falls in
+    // the frame at 260. ffprobe drops that frame and puts the one at 280 at 0, not at 7/600.
+    const { pts, presented } = buildTimeline({
+      cts: [0, 260, 280, 300],
+      timescale: 600,
+      movieTimescale: 600,
+      edits: [{ segment_duration: 1529, media_time: 273 }],
+    });
+    expect([...presented]).to.deep.equal([0, 0, 1, 1]);
+    expect(pts[2]).to.equal(0);
+    expect(pts[3]).to.be.closeTo(20 / 600, 1e-12);
+  });
+
+  it('keeps the stream times of fragments, applying only the empty edit', () => {
+    // hls_fmp4_muxed_av_720p60.mp4: elst [[900,-1],[0,0]], first tfdt at 29.029 s; ffprobe
+    // and <video> put its first frame at 29.929 s.
+    const { pts } = buildTimeline({
+      cts: [1741740, 1742741],
+      timescale: 60000,
+      movieTimescale: 1000,
+      edits: [
+        { segment_duration: 900, media_time: -1 },
+        { segment_duration: 0, media_time: 0 },
+      ],
+      fragmented: true,
+    });
+    expect(pts[0]).to.be.closeTo(29.929, 1e-9);
+  });
+
   it('shows every frame rather than none when an edit list hides them all', () => {
     const { presented } = buildTimeline({
       cts: [0, 10],
