@@ -32,7 +32,7 @@ function cell(r) {
   }
   const notes = [...(r.videoQuirks ?? [])];
   if (r.sizeNote) notes.push(r.sizeNote);
-  if (notes.length) parts.push(`*video unreliable: ${notes.join('; ').replaceAll('<video>', '\`<video>\`')}*`);
+  if (notes.length) parts.push(`*video unreliable: ${notes.join('; ').replaceAll('<video>', '`<video>`')}*`);
   if (r.verdict !== 'pass') parts.push(`**FAIL**: ${r.note.split('\n')[0]}`);
   return parts.join('<br>');
 }
