@@ -18,6 +18,14 @@ export class RerunVideoError extends Error implements RerunVideoErrorInfo {
   }
 }
 
+/** The browser cannot decode the codec: `configure`/`decode` reported `NotSupportedError`. */
+export class UnsupportedCodecError extends RerunVideoError {
+  constructor(message: string) {
+    super('decode', message);
+    this.name = 'UnsupportedCodecError';
+  }
+}
+
 export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }

@@ -44,6 +44,34 @@ export class FrameEvent extends Event {
   }
 }
 
+/** Why the video's codec cannot be decoded here. */
+export type UnsupportedCodecReason =
+  /** There is no `VideoDecoder` (an insecure context, an old browser). */
+  | 'no-webcodecs'
+  /** `codec-hint` ruled the codec out before anything was downloaded. */
+  | 'hint'
+  /** `isConfigSupported` said no for the parsed track. */
+  | 'config'
+  /** `configure` or `decode` failed with `NotSupportedError`. */
+  | 'decoder';
+
+/** Detail of `unsupported-codec`. */
+export interface UnsupportedCodecDetail {
+  /** The codec string that cannot be decoded (from the file, or from `codec-hint`). */
+  codec: string;
+  reason: UnsupportedCodecReason;
+  /** Whether a `fallback` image sequence is shown instead. */
+  fallback: boolean;
+}
+
+/** Fired once per `src` when its codec cannot be decoded here; the fallback (if any) follows. */
+export class UnsupportedCodecEvent extends Event {
+  static readonly eventName = 'unsupported-codec';
+  constructor(readonly detail: UnsupportedCodecDetail) {
+    super(UnsupportedCodecEvent.eventName, init);
+  }
+}
+
 /**
  * Fired when the element cannot show anything for its `src`. Unlike the other events it does
  * not bubble (as `<video>`'s `error` does not): an `error` event that bubbles reaches
@@ -62,5 +90,6 @@ declare global {
     // `loadedmetadata` and `error` already exist on HTMLElementEventMap with plain `Event`;
     // merging cannot narrow them, so listeners there read `(e as LoadedMetadataEvent).detail`.
     frame: FrameEvent;
+    'unsupported-codec': UnsupportedCodecEvent;
   }
 }

@@ -1,5 +1,16 @@
 export { RerunVideo, type RerunVideoEventMap } from './rerun-video.js';
-export { FrameEvent, LoadedMetadataEvent, RerunVideoErrorEvent, type FrameDetail, type MetadataDetail } from './events.js';
+export {
+  FrameEvent,
+  LoadedMetadataEvent,
+  RerunVideoErrorEvent,
+  UnsupportedCodecEvent,
+  type FrameDetail,
+  type MetadataDetail,
+  type UnsupportedCodecDetail,
+  type UnsupportedCodecReason,
+} from './events.js';
 export type { RerunVideoErrorCode, RerunVideoErrorInfo } from './errors.js';
 export type { VideoState } from './video-controller.js';
 export { openVideoFrames } from './decode/frame-decoder.js';
+export { checkSupport, codecForHint, type SupportResult } from './codecs.js';
+export { openImageBitmaps } from './images/image-sequence.js';

@@ -1,7 +1,13 @@
 import { LitElement, css, html, type PropertyValues } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import type { RerunVideoErrorInfo } from './errors.js';
-import type { FrameDetail, FrameEvent, LoadedMetadataEvent, RerunVideoErrorEvent } from './events.js';
+import type {
+  FrameDetail,
+  FrameEvent,
+  LoadedMetadataEvent,
+  RerunVideoErrorEvent,
+  UnsupportedCodecEvent,
+} from './events.js';
 import { frameForTime } from './decode/seek-plan.js';
 import { VideoController, type VideoState } from './video-controller.js';
 
@@ -9,20 +15,26 @@ import { VideoController, type VideoState } from './video-controller.js';
 export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'error'> & {
   loadedmetadata: LoadedMetadataEvent;
   frame: FrameEvent;
+  'unsupported-codec': UnsupportedCodecEvent;
   error: RerunVideoErrorEvent;
 };
 
 /**
  * Shows an MP4 camera stream frame-exactly at the time the page asks for, decoded with
- * WebCodecs and painted on a canvas.
+ * WebCodecs and painted on a canvas. Where the browser cannot decode the codec it shows the
+ * same frames from a JPEG image sequence (`fallback`), or says so.
  *
  * @summary An MP4 shown frame-exactly at `time`.
  *
  * @fires loadedmetadata - The video track is parsed. `detail: { duration, width, height, codec, frameCount }`.
  * @fires frame - A different frame has been painted. `detail: { timestamp, duration, index, requestedTime, source }`.
+ * @fires unsupported-codec - The codec cannot be decoded here; the fallback (if any) is shown. `detail: { codec, reason: 'no-webcodecs' | 'hint' | 'config' | 'decoder', fallback }`.
  * @fires error - Nothing can be shown for `src`. `detail: { code: 'network' | 'format' | 'decode' | 'fallback', message }`.
  *
  * @csspart canvas - The canvas the frames are painted on.
+ * @csspart message - The box saying the codec cannot be played, shown when there is no `fallback`.
+ *
+ * @slot unsupported - Replaces the text of that message.
  *
  * @cssprop [--rerun-video-background=transparent] - Background behind the picture (letterbox bars).
  */
@@ -50,6 +62,19 @@ export class RerunVideo extends LitElement {
     :host([fit='fill']) canvas {
       object-fit: fill;
     }
+    [part='message'] {
+      position: absolute;
+      inset: 0;
+      display: flex;
+      align-items: center;
+      justify-content: center;
+      padding: 1em;
+      box-sizing: border-box;
+      text-align: center;
+      font: 14px/1.4 system-ui, sans-serif;
+      color: #eee;
+      background: #222;
+    }
   `;
 
   /** URL of the MP4 (`http(s):`, relative, `blob:` or `data:`). Changing it drops all work for the old one. */
@@ -68,6 +93,16 @@ export class RerunVideo extends LitElement {
   /** How the frame fills the element's box. */
   @property({ reflect: true }) fit: 'contain' | 'cover' | 'fill' = 'contain';
 
+  /**
+   * The codec the page expects: `h264`, `h265`/`hevc`, `av1`, `vp9`, `vp8` or a full codec
+   * string. When this browser cannot decode it, the element goes to the fallback without
+   * downloading the MP4; it also serves as the codec when a file does not say.
+   */
+  @property({ attribute: 'codec-hint' }) codecHint: string | null = null;
+
+  /** URL of a JPEG image-sequence manifest, shown when the video's codec cannot be decoded. */
+  @property() fallback: string | null = null;
+
   /** The canvas frames are painted on. */
   @query('canvas') readonly canvas!: HTMLCanvasElement | null;
 
@@ -75,32 +110,32 @@ export class RerunVideo extends LitElement {
 
   /** Length in seconds, to the end of the last frame; NaN until metadata is known. */
   get duration(): number {
-    return this.video.track?.duration ?? NaN;
+    return this.video.duration;
   }
 
-  /** Displayed width in pixels (rotation and pixel aspect ratio applied); 0 until known. */
+  /** Displayed width in pixels (rotation and pixel aspect ratio applied; in fallback, the images'); 0 until known. */
   get videoWidth(): number {
-    return this.video.track?.displayWidth ?? 0;
+    return this.video.size.width;
   }
 
   /** Displayed height in pixels; 0 until known. */
   get videoHeight(): number {
-    return this.video.track?.displayHeight ?? 0;
+    return this.video.size.height;
   }
 
-  /** The full codec string in use, e.g. `avc1.64001f`; empty until known. */
+  /** The full codec string in use (or the one that cannot be decoded), e.g. `avc1.64001f`; empty until known. */
   get codec(): string {
-    return this.video.track?.codec ?? '';
+    return this.video.track?.codec ?? this.video.unsupported?.codec ?? '';
   }
 
-  /** Number of frames shown over the video's length; 0 until known. */
+  /** Number of frames (of the video, or in fallback of the image sequence); 0 until known. */
   get frameCount(): number {
-    return this.video.track?.frameTimestamps.length ?? 0;
+    return this.video.timestamps?.length ?? 0;
   }
 
-  /** Every frame's presentation time in seconds, ascending. */
+  /** Every frame's presentation time in seconds, ascending (in fallback, the manifest's). */
   get frameTimestamps(): readonly number[] {
-    return this.video.track?.frameTimestamps ?? [];
+    return this.video.timestamps ?? [];
   }
 
   /** `empty` | `loading` | `ready` | `fallback` | `error`, reflected as the `state` attribute for CSS. */
@@ -132,7 +167,18 @@ export class RerunVideo extends LitElement {
   }
 
   protected override render() {
-    return html`<canvas part="canvas" role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas>`;
+    const unsupported = this.video.unsupported;
+    const message =
+      unsupported && !unsupported.fallback
+        ? html`<div part="message" role="status">
+            <slot name="unsupported"
+              >This video's codec${unsupported.codec ? ` (${unsupported.codec})` : ''} cannot be played in this
+              browser.</slot
+            >
+          </div>`
+        : null;
+    return html`<canvas part="canvas" role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas
+      >${message}`;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

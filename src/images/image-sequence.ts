@@ -1,0 +1,212 @@
+/**
+ * Shows frames of a JPEG image sequence: fetches and decodes the images near the playhead
+ * into ImageBitmaps (`createImageBitmap(blob)` decodes off the main thread in Chromium,
+ * Firefox and WebKit; `ImageDecoder` is missing in WebKit), keeps a bounded window of them
+ * around the newest request, and closes the ones that leave it. Only the newest request is
+ * worked on; older ones reject with AbortError, so a superseded image is never painted.
+ */
+import { RerunVideoError, abortError, isAbortError } from '../errors.js';
+import type { ImageManifest } from './manifest.js';
+
+/** Decoded bytes the window may hold; the frame count follows from the image size. */
+export const DEFAULT_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Bounds of the window, in frames, whatever the image size. */
+const MIN_WINDOW = 3;
+const MAX_WINDOW = 24;
+/** Image fetches at once (the browser's per-host limit is 6; leave room for the page). */
+const MAX_IN_FLIGHT = 4;
+
+export interface ImageSequenceOptions {
+  credentials: RequestCredentials;
+  /** Draws the requested image. Must not keep it. */
+  paint(image: ImageBitmap, index: number): void;
+  /** Byte budget of the decoded window; defaults to DEFAULT_WINDOW_BYTES. */
+  windowBytes?: number;
+}
+
+interface Entry {
+  abort: AbortController;
+  bitmap: ImageBitmap | null;
+  error: unknown;
+}
+
+interface Target {
+  index: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+let liveBitmaps = 0;
+
+/** ImageBitmaps decoded by any image sequence and not yet closed (for tests). */
+export function openImageBitmaps(): number {
+  return liveBitmaps;
+}
+
+function closeBitmap(bitmap: ImageBitmap): void {
+  bitmap.close();
+  liveBitmaps--;
+}
+
+/** How many frames the window holds for images of this size. */
+export function windowFrames(width: number, height: number, budget = DEFAULT_WINDOW_BYTES): number {
+  // Unknown size: assume 1080p, the common camera case.
+  const bytes = (width || 1920) * (height || 1080) * 4;
+  return Math.max(MIN_WINDOW, Math.min(MAX_WINDOW, Math.floor(budget / bytes)));
+}
+
+export class ImageSequence {
+  readonly timestamps: readonly number[];
+  /** Frames before / after the playhead kept decoded (about a third behind, two thirds ahead). */
+  readonly behind: number;
+  readonly ahead: number;
+  private readonly urls: readonly string[];
+  private readonly options: ImageSequenceOptions;
+  private readonly entries = new Map<number, Entry>();
+  private target: Target | null = null;
+  private focus = 0;
+  private inFlight = 0;
+  private closed = false;
+
+  constructor(manifest: ImageManifest, options: ImageSequenceOptions) {
+    this.timestamps = manifest.timestamps;
+    this.urls = manifest.urls;
+    this.options = options;
+    const size = windowFrames(manifest.width, manifest.height, options.windowBytes);
+    this.behind = Math.floor((size - 1) / 3);
+    this.ahead = size - 1 - this.behind;
+  }
+
+  /** Images held decoded now. */
+  get decodedImages(): number {
+    let n = 0;
+    for (const entry of this.entries.values()) if (entry.bitmap) n++;
+    return n;
+  }
+
+  /** Resolves once image `index` has been painted; rejects with AbortError when superseded. */
+  show(index: number): Promise<void> {
+    if (this.closed) return Promise.reject(abortError('The image sequence was closed'));
+    this.target?.reject(abortError());
+    this.target = null;
+    this.focus = index;
+    this.trim();
+    const promise = new Promise<void>((resolve, reject) => {
+      const target = { index, resolve, reject };
+      const entry = this.entries.get(index);
+      if (entry?.bitmap) this.paint(target, entry.bitmap);
+      else if (entry?.error) reject(entry.error);
+      else this.target = target;
+    });
+    this.fill();
+    return promise;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.target?.reject(abortError('The image sequence was closed'));
+    this.target = null;
+    for (const entry of this.entries.values()) this.drop(entry);
+    this.entries.clear();
+  }
+
+  private paint(target: Target, bitmap: ImageBitmap): void {
+    try {
+      this.options.paint(bitmap, target.index);
+      target.resolve();
+    } catch (error) {
+      target.reject(error);
+    }
+  }
+
+  private inWindow(index: number): boolean {
+    return index >= this.focus - this.behind && index <= this.focus + this.ahead;
+  }
+
+  /** Drops what has left the window: pending fetches are aborted, bitmaps closed. */
+  private trim(): void {
+    for (const [index, entry] of this.entries) {
+      if (this.inWindow(index)) continue;
+      this.drop(entry);
+      this.entries.delete(index);
+    }
+  }
+
+  private drop(entry: Entry): void {
+    entry.abort.abort();
+    if (entry.bitmap) closeBitmap(entry.bitmap);
+    entry.bitmap = null;
+  }
+
+  /** Starts fetches nearest first: the target, then ahead of it, then behind. */
+  private fill(): void {
+    const last = this.timestamps.length - 1;
+    const order = [this.focus];
+    for (let d = 1; d <= Math.max(this.ahead, this.behind); d++) {
+      if (d <= this.ahead && this.focus + d <= last) order.push(this.focus + d);
+      if (d <= this.behind && this.focus - d >= 0) order.push(this.focus - d);
+    }
+    for (const index of order) {
+      if (this.inFlight >= MAX_IN_FLIGHT) return;
+      if (!this.entries.has(index)) void this.load(index);
+    }
+  }
+
+  private async load(index: number): Promise<void> {
+    const entry: Entry = { abort: new AbortController(), bitmap: null, error: null };
+    this.entries.set(index, entry);
+    this.inFlight++;
+    let bitmap: ImageBitmap | null = null;
+    try {
+      bitmap = await this.decode(this.urls[index], index, entry.abort.signal);
+    } catch (error) {
+      entry.error = error;
+    } finally {
+      this.inFlight--;
+    }
+    if (this.closed || this.entries.get(index) !== entry) {
+      // Closed, or left the window while loading.
+      if (bitmap) closeBitmap(bitmap);
+      if (!this.closed) this.fill();
+      return;
+    }
+    if (bitmap) entry.bitmap = bitmap;
+    if (entry.error && isAbortError(entry.error)) {
+      this.entries.delete(index);
+    } else if (this.target?.index === index) {
+      const target = this.target;
+      this.target = null;
+      if (entry.bitmap) this.paint(target, entry.bitmap);
+      else target.reject(entry.error);
+    }
+    this.fill();
+  }
+
+  private async decode(url: string, index: number, signal: AbortSignal): Promise<ImageBitmap> {
+    const what = `Fallback image ${index} (${url})`;
+    let response: Response;
+    try {
+      response = await fetch(url, { signal, credentials: this.options.credentials });
+    } catch (error) {
+      if (signal.aborted) throw abortError();
+      throw new RerunVideoError('fallback', `${what} could not be fetched: ${String(error)}`);
+    }
+    if (!response.ok) throw new RerunVideoError('fallback', `${what}: HTTP ${response.status}`);
+    let blob: Blob;
+    try {
+      blob = await response.blob();
+    } catch (error) {
+      if (signal.aborted) throw abortError();
+      throw new RerunVideoError('fallback', `${what} could not be read: ${String(error)}`);
+    }
+    if (signal.aborted) throw abortError();
+    try {
+      const bitmap = await createImageBitmap(blob);
+      liveBitmaps++;
+      return bitmap;
+    } catch (error) {
+      throw new RerunVideoError('fallback', `${what} is not an image this browser decodes: ${String(error)}`);
+    }
+  }
+}
