@@ -1,4 +1,4 @@
-import { RerunVideoError, abortError } from '../errors.js';
+import { RerunVideoError, UnsupportedCodecError, abortError } from '../errors.js';
 import type { VideoTrack } from '../mp4/video-track.js';
 import { FrameCache } from './frame-cache.js';
 import { planSeek, type RunState } from './seek-plan.js';
@@ -11,6 +11,7 @@ const MAX_LEAD = 4;
 const MAX_FAILURES = 3;
 /** Frames held open at once while they are copied into the cache; past it, copies are skipped. */
 const MAX_COPIES_IN_FLIGHT = 3;
+
 
 /** Where the samples' bytes come from. */
 export interface SampleBytes {
@@ -25,7 +26,10 @@ export interface FrameDecoderOptions {
   paint(image: VideoFrame | ImageBitmap, index: number): void;
   /** Byte budget of the decoded-frame cache; defaults to DEFAULT_CACHE_BYTES. */
   cacheBytes?: number;
-  /** The decoder failed for good (after rebuilds); the current request is rejected too. */
+  /**
+   * The decoder failed for good (after rebuilds), or cannot decode this codec at all
+   * (an UnsupportedCodecError); the current request is rejected too.
+   */
   onFatal(error: RerunVideoError): void;
 }
 
@@ -78,6 +82,12 @@ export class FrameDecoder {
   private readonly cache: FrameCache<ImageBitmap>;
   /** The newest requested frame: the cache keeps what is near it. */
   private focus = 0;
+  /**
+   * Whether frames coming out are copied into the cache: only while the playhead moves
+   * backwards. Going forward, copies would only slow decoding down (a 1080p copy costs
+   * about as much as decoding the frame) and the frames behind are rarely asked for again.
+   */
+  private collecting = false;
   private copiesInFlight = 0;
 
   constructor(options: FrameDecoderOptions) {
@@ -103,6 +113,7 @@ export class FrameDecoder {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));
     this.target?.reject(abortError());
     this.target = null;
+    this.collecting = index < this.focus;
     this.focus = index;
     const cached = this.cache.get(index);
     if (cached) {
@@ -186,7 +197,9 @@ export class FrameDecoder {
    * VideoFrames would stall the decoder). Returns whether it took over closing the frame.
    */
   private copyIntoCache(frame: VideoFrame, index: number): boolean {
-    if (this.copiesInFlight >= MAX_COPIES_IN_FLIGHT || !this.cache.wants(index, this.focus)) return false;
+    if (!this.collecting || this.copiesInFlight >= MAX_COPIES_IN_FLIGHT || !this.cache.wants(index, this.focus)) {
+      return false;
+    }
     this.copiesInFlight++;
     createImageBitmap(frame)
       .then(
@@ -210,12 +223,9 @@ export class FrameDecoder {
     this.failures++;
     const unsupported = error.name === 'NotSupportedError';
     if (unsupported || this.failures >= MAX_FAILURES) {
-      const failure = new RerunVideoError(
-        'decode',
-        unsupported
-          ? `This browser cannot decode ${this.track.codec}: ${error.message}`
-          : `Decoding failed ${this.failures} times in a row: ${error.name}: ${error.message}`,
-      );
+      const failure = unsupported
+        ? new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`)
+        : new RerunVideoError('decode', `Decoding failed ${this.failures} times in a row: ${error.name}: ${error.message}`);
       this.target?.reject(failure);
       this.target = null;
       this.options.onFatal(failure);
@@ -258,8 +268,13 @@ export class FrameDecoder {
     try {
       while (this.target && !this.closed) await this.step(this.target);
     } catch (error) {
+      // configure() and decode() may also throw NotSupportedError themselves.
       const failure =
-        error instanceof RerunVideoError ? error : new RerunVideoError('decode', `Decoding stopped: ${String(error)}`);
+        error instanceof RerunVideoError
+          ? error
+          : error instanceof DOMException && error.name === 'NotSupportedError'
+            ? new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`)
+            : new RerunVideoError('decode', `Decoding stopped: ${String(error)}`);
       this.target?.reject(failure);
       this.target = null;
       this.options.onFatal(failure);
