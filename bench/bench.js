@@ -1,0 +1,623 @@
+// The benchmark page: for one file and one method, measures time to first frame, random
+// seeks, single steps forward and back, and reads the frame code back from the canvas pixels
+// after every request. `window.runBench(options)` resolves with plain JSON; bench/run.mjs
+// drives it in each browser.
+//
+// Methods (each paints to a canvas the size of the video and is read back the same way):
+//   element   <rerun-video> from dist/rerun-video.min.js: el.seek(t) / el.stepFrame(n), timed
+//             from the call to the promise resolving (it resolves once the frame is painted).
+//   video     <video>: currentTime = t, 'seeked', then requestVideoFrameCallback, then
+//             drawImage to a canvas.
+//   webcodecs a bare, minimal but fair WebCodecs path (BarePlayer below): mp4box sample table,
+//             decode keyframe..target with the decoder kept configured between requests,
+//             forward requests keep feeding the running decoder, backward ones re-decode.
+//
+// Timing never includes the pixel read-back (getImageData); it ends when the frame is on the
+// canvas. All methods use the same seeded request times, and the same frame timestamps (read
+// here from the file with mp4box, edit list applied, as <video> presents them).
+
+import { createFile, DataStream, Endianness, Log, MP4BoxBuffer } from 'mp4box';
+
+Log.setLogLevel(() => {});
+
+const stage = document.getElementById('stage');
+const statusEl = document.getElementById('status');
+const status = (text) => (statusEl.textContent = text);
+const now = () => performance.now();
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------
+// Frame code (test/fixtures/make-fixtures.sh, same reading as test/helpers/frame-code.ts):
+// the top 1/6 of the picture, 16 cells of width/16, cell i = bit i, white = 1. Only the band
+// rows are read back, so a 4K canvas costs no more than it must.
+// ---------------------------------------------------------------------------------------
+
+function readCode(ctx, width, height) {
+  const sx = width / 320;
+  const sy = height / 240;
+  const bandRows = Math.min(height, Math.ceil(40 * sy));
+  const { data } = ctx.getImageData(0, 0, width, bandRows);
+  const size = Math.max(1, Math.min(6, Math.floor((20 * sx) / 2), Math.floor((40 * sy) / 2)));
+  const cy = 20 * sy;
+  let code = 0;
+  for (let i = 0; i < 16; i++) {
+    const cx = (20 * i + 10) * sx;
+    const x0 = Math.max(0, Math.round(cx - size / 2));
+    const y0 = Math.max(0, Math.round(cy - size / 2));
+    const x1 = Math.min(width, x0 + size);
+    const y1 = Math.min(bandRows, y0 + size);
+    let sum = 0;
+    let n = 0;
+    for (let y = y0; y < y1; y++) {
+      for (let x = x0; x < x1; x++) {
+        const p = (y * width + x) * 4;
+        sum += 0.299 * data[p] + 0.587 * data[p + 1] + 0.114 * data[p + 2];
+        n++;
+      }
+    }
+    if (n > 0 && sum / n > 128) code |= 1 << i;
+  }
+  return code;
+}
+
+// ---------------------------------------------------------------------------------------
+// The file's sample table (mp4box), shared by all methods for targets and expectations.
+// ---------------------------------------------------------------------------------------
+
+function parseMp4(buffer) {
+  const file = createFile();
+  let info = null;
+  let error = null;
+  file.onReady = (i) => (info = i);
+  file.onError = (m, e) => (error = `${m}: ${e}`);
+  file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(buffer, 0));
+  file.flush();
+  if (!info) throw new Error(`mp4box: no moov (${error ?? 'unknown'})`);
+  const track = info.videoTracks[0];
+  if (!track) throw new Error('no video track');
+  const trak = file.getTrackById(track.id);
+  const entry = trak.mdia.minf.stbl.stsd.entries[0];
+  const box = entry.avcC ?? entry.hvcC ?? entry.vpcC ?? entry.av1C;
+  let description;
+  if (box && !entry.vpcC) {
+    // vp09 needs no description; avcC/hvcC/av1C: the box payload without its 8-byte header
+    const stream = new DataStream(undefined, 0, Endianness.BIG_ENDIAN);
+    box.write(stream);
+    description = new Uint8Array(stream.buffer, 8, stream.getPosition() - 8).slice();
+  }
+  const raw = file.getTrackSamplesInfo(track.id);
+  const timescale = trak.mdia.mdhd.timescale;
+  // First non-empty edit after leading empty ones, as FFmpeg (and so <video>) applies it.
+  let delay = 0;
+  let mediaStart = 0;
+  let mediaEnd = Infinity;
+  for (const e of track.edits ?? []) {
+    if (e.media_time === -1) {
+      delay += e.segment_duration / info.timescale;
+      continue;
+    }
+    mediaStart = e.media_time;
+    if (e.segment_duration > 0) mediaEnd = mediaStart + (e.segment_duration * timescale) / info.timescale;
+    break;
+  }
+  const pts = raw.map((s) => (s.cts - mediaStart) / timescale + delay);
+  const order = raw
+    .map((_, i) => i)
+    .filter((i) => raw[i].cts >= mediaStart && raw[i].cts < mediaEnd)
+    .sort((a, b) => pts[a] - pts[b]);
+  const frameOf = new Int32Array(raw.length).fill(-1);
+  order.forEach((s, f) => (frameOf[s] = f));
+  const samples = raw.map((s, i) => ({
+    offset: s.offset,
+    size: s.size,
+    isKey: i === 0 || s.is_sync,
+    timestamp: Math.round(pts[i] * 1e6),
+    duration: Math.round((s.duration / timescale) * 1e6),
+    frame: frameOf[i],
+  }));
+  // keyOf[d]: decode index of the keyframe starting the GOP of sample d
+  const keyOf = new Int32Array(samples.length);
+  for (let d = 0, k = 0; d < samples.length; d++) {
+    if (samples[d].isKey) k = d;
+    keyOf[d] = k;
+  }
+  const frameSample = Int32Array.from(order);
+  // needUntil[f]: last decode index that must be fed before frame f can come out in
+  // presentation order (every frame shown before f has to be decoded first)
+  const needUntil = new Int32Array(order.length);
+  for (let f = 0, m = -1; f < order.length; f++) needUntil[f] = m = Math.max(m, order[f]);
+  const frameTimestamps = order.map((i) => pts[i]);
+  const last = order[order.length - 1];
+  return {
+    codec: track.codec.startsWith('vp08') ? 'vp8' : track.codec,
+    description,
+    codedWidth: entry.width,
+    codedHeight: entry.height,
+    width: Math.round(track.track_width) || entry.width,
+    height: Math.round(track.track_height) || entry.height,
+    samples,
+    keyOf,
+    frameSample,
+    needUntil,
+    frameTimestamps,
+    duration: pts[last] + raw[last].duration / timescale,
+  };
+}
+
+function frameForTime(ts, t) {
+  let lo = 0;
+  let hi = ts.length - 1;
+  if (!(t >= ts[0])) return 0;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (ts[mid] <= t) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function nearestFrame(ts, t) {
+  const i = frameForTime(ts, t);
+  return i + 1 < ts.length && ts[i + 1] - t < t - ts[i] ? i + 1 : i;
+}
+
+function makeCanvas(width, height) {
+  const canvas = document.createElement('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  stage.append(canvas);
+  // A default (GPU-backed where available) canvas, like the element's own.
+  return { canvas, ctx: canvas.getContext('2d') };
+}
+
+// ---------------------------------------------------------------------------------------
+// Method 1: <rerun-video>
+// ---------------------------------------------------------------------------------------
+
+let elementModule = null;
+
+class ElementPlayer {
+  async load() {
+    elementModule ??= await import('/dist/rerun-video.min.js');
+  }
+  async open(url) {
+    const el = (this.el = document.createElement('rerun-video'));
+    stage.append(el);
+    const first = new Promise((resolve, reject) => {
+      el.addEventListener('frame', resolve, { once: true });
+      el.addEventListener('error', (e) => reject(new Error(`element error: ${JSON.stringify(e.detail)}`)), { once: true });
+    });
+    const t0 = now();
+    el.src = url;
+    await first;
+    return now() - t0;
+  }
+  afterOpen() {
+    this.ctx = this.el.canvas.getContext('2d');
+    this.width = this.el.canvas.width;
+    this.height = this.el.canvas.height;
+  }
+  seek(t) {
+    return this.el.seek(t);
+  }
+  step(n) {
+    return this.el.stepFrame(n);
+  }
+  read() {
+    return readCode(this.ctx, this.width, this.height);
+  }
+  async finish(result) {
+    result.elementFrameTimestamps = this.el.frameTimestamps.length;
+    result.openVideoFramesAfterRun = elementModule.openVideoFrames();
+    this.el.remove();
+    await sleep(1500); // the element tears its decoder down 1 s after disconnect
+    result.openVideoFramesAfterRemove = elementModule.openVideoFrames();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Method 2: <video>
+// ---------------------------------------------------------------------------------------
+
+const nextAnimationFrames = (n) =>
+  new Promise((resolve) => {
+    const tick = () => (--n <= 0 ? resolve('raf') : requestAnimationFrame(tick));
+    requestAnimationFrame(tick);
+  });
+
+class VideoPlayer {
+  rvfcFired = 0;
+  rvfcMissed = 0;
+  async load() {}
+  async open(url, track) {
+    const v = (this.v = document.createElement('video'));
+    v.muted = true;
+    v.playsInline = true;
+    v.preload = 'auto';
+    stage.append(v);
+    ({ canvas: this.canvas, ctx: this.ctx } = makeCanvas(track.width, track.height));
+    this.width = track.width;
+    this.height = track.height;
+    const loaded = new Promise((resolve, reject) => {
+      v.addEventListener('loadeddata', resolve, { once: true });
+      v.addEventListener('error', () => reject(new Error(`video error ${v.error?.code}: ${v.error?.message}`)), { once: true });
+    });
+    const t0 = now();
+    v.src = url;
+    await loaded;
+    this.ctx.drawImage(v, 0, 0, this.width, this.height);
+    return now() - t0;
+  }
+  afterOpen() {}
+  async seek(t) {
+    const v = this.v;
+    let handle = 0;
+    // Registered before the seek so the callback for the new frame cannot be missed.
+    const presented = v.requestVideoFrameCallback
+      ? new Promise((resolve) => (handle = v.requestVideoFrameCallback(() => resolve('rvfc'))))
+      : null;
+    const seeked = new Promise((resolve) => v.addEventListener('seeked', resolve, { once: true }));
+    v.currentTime = t;
+    await seeked;
+    if (presented) {
+      // When the seek lands on the frame already shown, no new frame is presented and the
+      // callback never comes: give up after two animation frames (counted as rvfcMissed).
+      const how = await Promise.race([presented, nextAnimationFrames(2)]);
+      if (how === 'rvfc') this.rvfcFired++;
+      else {
+        this.rvfcMissed++;
+        v.cancelVideoFrameCallback(handle);
+      }
+    }
+    this.ctx.drawImage(v, 0, 0, this.width, this.height);
+  }
+  read() {
+    return readCode(this.ctx, this.width, this.height);
+  }
+  async finish(result) {
+    result.rvfc = this.v.requestVideoFrameCallback ? { fired: this.rvfcFired, fellBack: this.rvfcMissed } : 'unsupported';
+    this.v.removeAttribute('src');
+    this.v.load();
+    this.v.remove();
+    this.canvas.remove();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Method 3: bare WebCodecs
+// ---------------------------------------------------------------------------------------
+
+let bareOpenFrames = 0;
+const HAS_DEQUEUE = typeof VideoDecoder !== 'undefined' && 'ondequeue' in VideoDecoder.prototype;
+
+class BarePlayer {
+  async load() {}
+  async open(url) {
+    const t0 = now();
+    // The whole file in one fetch (localhost): simpler than the element's streaming, and the
+    // sample table is read from the same bytes.
+    const buffer = await (await fetch(url)).arrayBuffer();
+    const track = (this.track = parseMp4(buffer));
+    this.bytes = new Uint8Array(buffer);
+    this.width = track.width;
+    this.height = track.height;
+    ({ canvas: this.canvas, ctx: this.ctx } = makeCanvas(track.width, track.height));
+    this.config = {
+      codec: track.codec,
+      codedWidth: track.codedWidth,
+      codedHeight: track.codedHeight,
+      description: track.description,
+      optimizeForLatency: true,
+    };
+    this.shown = -1;
+    this.pending = null;
+    this.stats = { restarts: 0, fed: 0, flushes: 0, outputs: 0 };
+    this.decoder = new VideoDecoder({
+      output: (frame) => this.onOutput(frame),
+      error: (e) => this.onError(e),
+    });
+    this.decoder.addEventListener?.('dequeue', () => this.pump());
+    this.restart(0);
+    this.afterFlush = false;
+    await this.show(0);
+    return now() - t0;
+  }
+  afterOpen() {}
+
+  /** Reconfigures and positions the feed at keyframe `key` (decode index). */
+  restart(key) {
+    if (this.decoder.state === 'configured') this.decoder.reset();
+    this.decoder.configure(this.config);
+    this.generation = (this.generation ?? 0) + 1;
+    this.next = key;
+    this.runKey = key;
+    this.emitted = new Set();
+    this.flushing = false;
+    this.stats.restarts++;
+  }
+
+  async show(frame) {
+    // a flush started for the previous request (at a GOP's end) completes first
+    while (this.flushing) await this.flushDone;
+    if (frame === this.shown) return;
+    const { keyOf, frameSample, samples } = this.track;
+    const key = keyOf[frameSample[frame]];
+    // Keep going when the decoder is in this GOP (or at its keyframe) and has not yet passed
+    // the frame; anything else (backwards, a later GOP) restarts at the frame's keyframe.
+    const canContinue =
+      !this.emitted.has(frame) &&
+      key >= this.runKey &&
+      key <= this.next &&
+      !(this.afterFlush && !samples[this.next]?.isKey);
+    if (!canContinue) {
+      this.restart(key);
+      this.afterFlush = false;
+    }
+    return new Promise((resolve, reject) => {
+      this.pending = { frame, resolve, reject };
+      this.pump();
+    });
+  }
+
+  feed(d) {
+    const s = this.track.samples[d];
+    this.decoder.decode(
+      new EncodedVideoChunk({
+        type: s.isKey ? 'key' : 'delta',
+        timestamp: s.timestamp,
+        duration: s.duration,
+        data: this.bytes.subarray(s.offset, s.offset + s.size),
+      }),
+    );
+    this.afterFlush = false;
+    this.stats.fed++;
+  }
+
+  pump() {
+    const p = this.pending;
+    if (!p || this.flushing || this.decoder.state !== 'configured') return;
+    const { samples, needUntil } = this.track;
+    const need = needUntil[p.frame];
+    while (this.next <= need && this.decoder.decodeQueueSize < 8) this.feed(this.next++);
+    if (this.next <= need || this.decoder.decodeQueueSize > 0) {
+      if (!HAS_DEQUEUE) setTimeout(() => this.pump(), 2);
+      return;
+    }
+    // Everything the frame needs is in; the decoder may hold it back for more input. Feed the
+    // next sample of the same GOP (needed next when stepping on anyway) or, at the GOP's or
+    // the file's end, flush -- the next chunk is then a keyframe, so the run goes on.
+    if (this.next < samples.length && !samples[this.next].isKey) {
+      this.feed(this.next++);
+      return;
+    }
+    this.flushing = true;
+    this.stats.flushes++;
+    const generation = this.generation;
+    this.flushDone = this.decoder.flush().then(
+      () => {
+        if (generation !== this.generation) return;
+        this.flushing = false;
+        this.afterFlush = true;
+        if (this.pending) this.pending.reject(new Error(`frame ${this.pending.frame} never came out of the decoder`));
+        this.pending = null;
+      },
+      () => {
+        if (generation === this.generation) this.flushing = false;
+      },
+    );
+  }
+
+  onOutput(frame) {
+    bareOpenFrames++;
+    this.stats.outputs++;
+    const index = nearestFrame(this.track.frameTimestamps, frame.timestamp / 1e6);
+    this.emitted.add(index);
+    const p = this.pending;
+    if (p && index === p.frame) {
+      this.ctx.drawImage(frame, 0, 0, this.width, this.height);
+      this.shown = index;
+      this.pending = null;
+      p.resolve();
+    }
+    frame.close();
+    bareOpenFrames--;
+    this.pump();
+  }
+
+  onError(e) {
+    this.pending?.reject(e);
+    this.pending = null;
+  }
+
+  seek(t) {
+    return this.show(frameForTime(this.track.frameTimestamps, t));
+  }
+  read() {
+    return readCode(this.ctx, this.width, this.height);
+  }
+
+  /** Decodes every sample once, in order, as fast as the decoder goes: frames per second. */
+  async decodeAll() {
+    let outputs = 0;
+    const decoder = new VideoDecoder({
+      output: (f) => {
+        outputs++;
+        f.close();
+      },
+      error: () => {},
+    });
+    decoder.configure(this.config);
+    const t0 = now();
+    for (let d = 0; d < this.track.samples.length; d++) {
+      while (decoder.decodeQueueSize >= 16) await new Promise((r) => setTimeout(r, 0));
+      const s = this.track.samples[d];
+      decoder.decode(
+        new EncodedVideoChunk({
+          type: s.isKey ? 'key' : 'delta',
+          timestamp: s.timestamp,
+          duration: s.duration,
+          data: this.bytes.subarray(s.offset, s.offset + s.size),
+        }),
+      );
+    }
+    await decoder.flush();
+    const ms = now() - t0;
+    decoder.close();
+    return { frames: outputs, ms: round(ms), fps: round((outputs / ms) * 1000) };
+  }
+
+  async finish(result) {
+    result.bare = { ...this.stats };
+    result.decodeAll = await this.decodeAll();
+    this.decoder.close();
+    result.openVideoFramesAfterRun = bareOpenFrames;
+    this.canvas.remove();
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// The measurement
+// ---------------------------------------------------------------------------------------
+
+function mulberry32(seed) {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const round = (x, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+
+function summarize(samples) {
+  const ms = samples.map((s) => s.ms).sort((a, b) => a - b);
+  const q = (p) => {
+    if (ms.length === 0) return null;
+    const i = (ms.length - 1) * p;
+    const lo = Math.floor(i);
+    return round(ms[lo] + (ms[Math.ceil(i)] - ms[lo]) * (i - lo));
+  };
+  return {
+    n: ms.length,
+    median: q(0.5),
+    p95: q(0.95),
+    mean: ms.length ? round(ms.reduce((a, b) => a + b, 0) / ms.length) : null,
+    min: ms.length ? round(ms[0]) : null,
+    max: ms.length ? round(ms[ms.length - 1]) : null,
+    right: samples.filter((s) => s.got === s.expected).length,
+    // what the wrong ones showed: [expected, got] (-1: the request failed)
+    wrong: samples.filter((s) => s.got !== s.expected).map((s) => [s.expected, s.got]),
+    errors: [...new Set(samples.filter((s) => s.error).map((s) => s.error))],
+    ms: samples.map((s) => round(s.ms)),
+  };
+}
+
+async function timed(player, run, expected) {
+  const t0 = now();
+  try {
+    await run();
+  } catch (e) {
+    return { ms: now() - t0, expected, got: -1, error: String(e?.message ?? e) };
+  }
+  const ms = now() - t0;
+  return { ms, expected, got: player.read() };
+}
+
+const PLAYERS = { element: ElementPlayer, video: VideoPlayer, webcodecs: BarePlayer };
+
+async function runBench({
+  method,
+  file,
+  seeks = 30,
+  stepsForward = 60,
+  stepsBack = 30,
+  seed = 1,
+  forwardStart = 70,
+  backStart = 110,
+} = {}) {
+  const url = `/bench/media/${file}.mp4`;
+  const result = { method, file, userAgent: navigator.userAgent };
+  status(`${method} ${file}: loading`);
+  // The sample table for targets and expectations: parsed before any timing starts (and
+  // before the method's own download, which then meets a warm OS cache, as ours did).
+  const track = parseMp4(await (await fetch(url, { cache: 'no-store' })).arrayBuffer());
+  const ts = track.frameTimestamps;
+  const n = ts.length;
+  result.frames = n;
+  result.size = `${track.width}x${track.height}`;
+  result.codec = track.codec;
+  const mid = (i) => (i + 1 < n ? (ts[i] + ts[i + 1]) / 2 : ts[i]);
+
+  const player = new PLAYERS[method]();
+  await player.load();
+  const t0 = now();
+  try {
+    result.firstFrameMs = round(await player.open(url, track));
+  } catch (e) {
+    result.error = `open: ${e?.message ?? e}`;
+    result.firstFrameMs = round(now() - t0);
+    return result;
+  }
+  player.afterOpen();
+  result.firstFrameRight = player.read() === 0;
+
+  if (method === 'element') {
+    const theirs = player.el.frameTimestamps;
+    let diff = theirs.length === n ? 0 : Math.abs(theirs.length - n);
+    for (let i = 0; i < Math.min(n, theirs.length); i++) if (Math.abs(theirs[i] - ts[i]) > 1e-6) diff++;
+    result.timestampMismatches = diff;
+  }
+
+  // 1. random seeks (seeded, anywhere in the file)
+  status(`${method} ${file}: random seeks`);
+  const rand = mulberry32(seed);
+  const seekRuns = [];
+  for (let i = 0; i < seeks; i++) {
+    const t = rand() * track.duration;
+    seekRuns.push(await timed(player, () => player.seek(t), frameForTime(ts, t)));
+  }
+  result.seek = summarize(seekRuns);
+
+  // 2. step forward: +1 frame at a time from inside a GOP (across a keyframe)
+  status(`${method} ${file}: step forward`);
+  const fStart = Math.max(0, Math.min(forwardStart, n - 1 - stepsForward));
+  await player.seek(mid(fStart));
+  const fwd = [];
+  for (let k = 1; k <= stepsForward && fStart + k < n; k++) {
+    const target = fStart + k;
+    const run = player.step ? () => player.step(1) : () => player.seek(ts[target]);
+    fwd.push(await timed(player, run, target));
+  }
+  result.stepForward = { ...summarize(fwd), from: fStart };
+
+  // 3. step back: -1 frame at a time
+  status(`${method} ${file}: step back`);
+  const bStart = Math.min(backStart, n - 1);
+  await player.seek(mid(bStart));
+  const back = [];
+  for (let k = 1; k <= stepsBack && bStart - k >= 0; k++) {
+    const target = bStart - k;
+    const run = player.step ? () => player.step(-1) : () => player.seek(ts[target]);
+    back.push(await timed(player, run, target));
+  }
+  result.stepBack = { ...summarize(back), from: bStart };
+
+  status(`${method} ${file}: finishing`);
+  await player.finish(result);
+  status(`${method} ${file}: done`);
+  return result;
+}
+
+window.runBench = runBench;
+
+// ?method=...&file=... runs one at once and prints the JSON on the page (handy by hand).
+const params = new URLSearchParams(location.search);
+if (params.get('method') && params.get('file')) {
+  runBench({ method: params.get('method'), file: params.get('file') }).then(
+    (r) => status(JSON.stringify(r, null, 1)),
+    (e) => status(`failed: ${e?.stack ?? e}`),
+  );
+}
+window.benchReady = true;
