@@ -1,5 +1,6 @@
-import { RerunVideoError, UnsupportedCodecError, abortError } from '../errors.js';
-import type { VideoTrack } from '../mp4/video-track.js';
+import { RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
+import type { VideoSample, VideoTrack } from '../mp4/video-track.js';
+import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
 import { planSeek, type RunState } from './seek-plan.js';
 
@@ -11,6 +12,8 @@ const MAX_LEAD = 4;
 const MAX_FAILURES = 3;
 /** Frames held open at once while they are copied into the cache; past it, copies are skipped. */
 const MAX_COPIES_IN_FLIGHT = 3;
+/** A move back by at most this many frames is stepping or scrubbing back: worth caching for. */
+const STEP_BACK_FRAMES = 8;
 
 
 /** Where the samples' bytes come from. */
@@ -54,7 +57,7 @@ export function decoderConfig(track: VideoTrack, hardwareAcceleration: HardwareA
     codedHeight: track.codedHeight,
     description: track.description,
     hardwareAcceleration,
-    optimizeForLatency: true,
+    optimizeForLatency: false,
   };
 }
 
@@ -83,12 +86,14 @@ export class FrameDecoder {
   /** The newest requested frame: the cache keeps what is near it. */
   private focus = 0;
   /**
-   * Whether frames coming out are copied into the cache: only while the playhead moves
-   * backwards. Going forward, copies would only slow decoding down (a 1080p copy costs
-   * about as much as decoding the frame) and the frames behind are rarely asked for again.
+   * Whether frames coming out are copied into the cache: only while the playhead steps or
+   * scrubs backwards. Otherwise copies would only slow decoding down (a 1080p copy costs
+   * about as much as decoding the frame) for frames that are rarely asked for again.
    */
   private collecting = false;
   private copiesInFlight = 0;
+  /** NAL length size of an H.264 track (0 otherwise): non-reference samples can be skipped. */
+  private readonly avcLengthSize: number;
 
   constructor(options: FrameDecoderOptions) {
     this.options = options;
@@ -101,6 +106,7 @@ export class FrameDecoder {
     this.outputFrames = Int32Array.from(order, (i) => this.track.samples[i].frame);
     const { displayWidth, displayHeight } = this.track;
     this.cache = new FrameCache(displayWidth * displayHeight * 4, options.cacheBytes);
+    this.avcLengthSize = /^avc[13]\./.test(this.track.codec) ? avcLengthSize(this.track.description) : 0;
   }
 
   /** Frames held decoded in the cache now. */
@@ -113,7 +119,7 @@ export class FrameDecoder {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));
     this.target?.reject(abortError());
     this.target = null;
-    this.collecting = index < this.focus;
+    this.collecting = index < this.focus && this.focus - index <= STEP_BACK_FRAMES;
     this.focus = index;
     const cached = this.cache.get(index);
     if (cached) {
@@ -268,6 +274,8 @@ export class FrameDecoder {
     try {
       while (this.target && !this.closed) await this.step(this.target);
     } catch (error) {
+      // Closed meanwhile (src change, fallback): the download's abort is no failure.
+      if (this.closed || isAbortError(error)) return;
       // configure() and decode() may also throw NotSupportedError themselves.
       const failure =
         error instanceof RerunVideoError
@@ -281,6 +289,20 @@ export class FrameDecoder {
     } finally {
       this.pumping = false;
     }
+  }
+
+  /**
+   * A sample on the way to the target that nothing refers to (an H.264 non-reference
+   * picture, most B-frames) need not be decoded, unless frames are being collected for the
+   * cache while stepping back.
+   */
+  private skippable(sample: VideoSample, target: Target, data: Uint8Array): boolean {
+    return (
+      this.avcLengthSize > 0 &&
+      !this.collecting &&
+      sample.frame < target.frame &&
+      isDisposableH264(data, this.avcLengthSize)
+    );
   }
 
   /** One move towards the target: re-plan, then feed a chunk, flush, or wait. */
@@ -309,6 +331,13 @@ export class FrameDecoder {
       const sample = samples[next];
       const data = await this.options.bytes.read(sample.offset, sample.size);
       if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.run.next !== next) return;
+      if (this.skippable(sample, target, data)) {
+        // Nothing refers to it and it shows before the target: leave it out. It will not
+        // come out in this run, so asking for it later restarts.
+        if (sample.frame >= 0) this.run.emitted.add(sample.frame);
+        this.run.next = next + 1;
+        return;
+      }
       decoder.decode(
         new EncodedVideoChunk({
           type: sample.isKey ? 'key' : 'delta',

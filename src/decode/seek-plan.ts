@@ -33,7 +33,7 @@ export interface RunState {
   start: number;
   /** Next sample to feed, in decode order. */
   next: number;
-  /** Frames the decoder has output during this run. */
+  /** Frames that came out of the decoder, or were skipped, during this run: they will not come out again. */
   emitted: ReadonlySet<number>;
 }
 
