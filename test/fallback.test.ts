@@ -5,7 +5,7 @@ import { openImageBitmaps, openVideoFrames, type RerunVideo } from '../src/index
 import type { FrameEvent, RerunVideoErrorEvent, UnsupportedCodecEvent } from '../src/events.js';
 import { frameForTime } from '../src/decode/seek-plan.js';
 import { readFrameCode } from './helpers/frame-code.js';
-import { MEDIA, canDecode, fixtureInfo, sleep } from './helpers/media.js';
+import { expectRecovers, MEDIA, canDecode, fixtureInfo, sleep } from './helpers/media.js';
 
 const H265 = `${MEDIA}h265.mp4`;
 const TWIN = `${MEDIA}h265-twin-h264.mp4`;
@@ -274,15 +274,6 @@ describe('<rerun-video> fallback failures', function () {
     return recorded;
   }
 
-  async function expectRecovers(el: RerunVideo): Promise<void> {
-    el.src = `${MEDIA}h264-nobframes.mp4`;
-    el.time = 2;
-    await oneEvent(el, 'frame');
-    expect(el.state).to.equal('ready');
-    expect(el.error).to.equal(null);
-    expect(readFrameCode(el.canvas!)).to.equal(60);
-    el.remove();
-  }
 
   it('invalid manifest JSON: one fallback error', async () => {
     const { el } = await expectOneFallbackError(`${MEDIA}broken/invalid-json.json`, 0, /not JSON/);

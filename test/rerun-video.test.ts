@@ -3,7 +3,7 @@ import '../src/index.js';
 import { openVideoFrames, type RerunVideo } from '../src/index.js';
 import type { FrameEvent, LoadedMetadataEvent, RerunVideoErrorEvent } from '../src/events.js';
 import { readFrameCode } from './helpers/frame-code.js';
-import { MEDIA, fixtureInfo, sleep, type FixtureInfo } from './helpers/media.js';
+import { expectRecovers, MEDIA, fixtureInfo, sleep, type FixtureInfo } from './helpers/media.js';
 
 /** Synthetic fixtures every browser here decodes, each frame carrying its index as a code. */
 const FIXTURES = ['h264-bframes', 'h264-nobframes', 'av1', 'vp9', 'vp8', 'h264-longgop', 'h264-vfr'];
@@ -286,15 +286,6 @@ describe('<rerun-video> bad input', function () {
     return el;
   }
 
-  async function expectRecovers(el: RerunVideo): Promise<void> {
-    el.src = `${MEDIA}h264-nobframes.mp4`;
-    el.time = 2;
-    await oneEvent(el, 'frame');
-    expect(el.state).to.equal('ready');
-    expect(el.error).to.equal(null);
-    expect(readFrameCode(el.canvas!)).to.equal(60);
-    el.remove();
-  }
 
   it('404: one network error, then the next src loads', async () => {
     const el = await expectOneError(`${MEDIA}does-not-exist.mp4`, 'network');
