@@ -12,6 +12,10 @@ const MAX_LEAD = 4;
 const MAX_FAILURES = 3;
 /** Frames held open at once while they are copied into the cache; past it, copies are skipped. */
 const MAX_COPIES_IN_FLIGHT = 3;
+/** Priming chunks carry their timestamp minus this, so their output is recognised and dropped. */
+const PRIME_OFFSET_US = 2 ** 40;
+/** Priming feeds at most this many samples. */
+const MAX_PRIME_SAMPLES = 8;
 /** A move back by at most this many frames is stepping or scrubbing back: worth caching for. */
 const STEP_BACK_FRAMES = 8;
 
@@ -76,6 +80,17 @@ export class FrameDecoder {
   /** Chunks given to the decoder since it was last configured or flushed. */
   private fed = 0;
   private failures = 0;
+  /**
+   * Set once a frame went missing: Chromium's and Firefox's H.264 decoders, configured for a
+   * stream whose SPS does not announce B-frame reordering, drop the first reordered frame
+   * after each configure (measured on the iOS corpus files: frame 1 never comes out; FFmpeg
+   * guesses the reorder depth, which its MP4 demuxer would have set from the ctts box). From
+   * then on every restart first feeds the GOP's opening samples, just past one that reorders,
+   * as throwaway chunks, so the decoder has learnt the reordering before the real ones come.
+   */
+  private primeReorder = false;
+  /** Samples still to feed as priming chunks in this run: [next, end]. */
+  private priming: { next: number; end: number } | null = null;
   private pumping = false;
   private closed = false;
   private wake: (() => void) | null = null;
@@ -151,6 +166,7 @@ export class FrameDecoder {
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
     this.decoder = null;
     this.run = { start: -1, next: 0, emitted: new Set() };
+    this.priming = null;
     this.fed = 0;
   }
 
@@ -171,7 +187,7 @@ export class FrameDecoder {
     liveFrames++;
     let keep = false;
     try {
-      if (decoder !== this.decoder) return;
+      if (decoder !== this.decoder || frame.timestamp < 0) return;
       const index = this.frameAt(frame.timestamp);
       if (index < 0) return;
       this.run.emitted.add(index);
@@ -226,6 +242,7 @@ export class FrameDecoder {
     if (decoder !== this.decoder || this.closed) return;
     this.decoder = null;
     this.run = { start: -1, next: 0, emitted: new Set() };
+    this.priming = null;
     this.failures++;
     const unsupported = error.name === 'NotSupportedError';
     if (unsupported || this.failures >= MAX_FAILURES) {
@@ -305,6 +322,23 @@ export class FrameDecoder {
     );
   }
 
+  /**
+   * The last sample of the priming run from key sample `from`: one past the first sample that
+   * reorders. (Ending on the reordered one left Chromium and Firefox dropping the real run's
+   * first two frames; one more sample and both came out, measured on the iOS corpus file.)
+   */
+  private primeEnd(from: number): number {
+    const { samples } = this.track;
+    const last = Math.min(samples.length - 1, from + MAX_PRIME_SAMPLES - 1);
+    let latest = -1;
+    for (let i = from; i <= last; i++) {
+      if (i > from && samples[i].isKey) return i - 1;
+      if (samples[i].timestampUs < latest) return i + 1 <= last && !samples[i + 1].isKey ? i + 1 : i;
+      latest = Math.max(latest, samples[i].timestampUs);
+    }
+    return last;
+  }
+
   /** One move towards the target: re-plan, then feed a chunk, flush, or wait. */
   private async step(target: Target): Promise<void> {
     const { samples, frameSample } = this.track;
@@ -318,9 +352,29 @@ export class FrameDecoder {
         this.fed = 0;
       }
       this.run = { start: plan.from, next: plan.from, emitted: new Set() };
+      this.priming = this.primeReorder ? { next: plan.from, end: this.primeEnd(plan.from) } : null;
     } else if (plan.kind === 'jump') {
       this.run.start = plan.from;
       this.run.next = plan.from;
+    }
+
+    if (this.priming && decoder.decodeQueueSize < MAX_QUEUE) {
+      const priming = this.priming;
+      const sample = samples[priming.next];
+      const data = await this.options.bytes.read(sample.offset, sample.size);
+      if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.priming !== priming) return;
+      decoder.decode(
+        new EncodedVideoChunk({
+          type: sample.isKey ? 'key' : 'delta',
+          timestamp: sample.timestampUs - PRIME_OFFSET_US,
+          duration: sample.durationUs,
+          data,
+        }),
+      );
+      this.fed++;
+      priming.next++;
+      if (priming.next > priming.end) this.priming = null;
+      return;
     }
 
     const { next } = this.run;
@@ -350,14 +404,19 @@ export class FrameDecoder {
       this.fed++;
       return;
     }
-    if (next >= samples.length && decoder.decodeQueueSize === 0 && this.fed > 0) {
-      // Nothing more will come: drain the frames the decoder holds back. The decoder then
-      // needs a key chunk, so this run is over.
+    // The target's GOP is all in (the next sample starts another) or the track is: drain what
+    // the decoder holds back. It then needs a key chunk, so this run is over.
+    const gopDone = next >= samples.length || (next > targetSample && samples[next].isKey);
+    if (gopDone && decoder.decodeQueueSize === 0 && this.fed > 0) {
       await decoder.flush().catch(() => {});
       this.fed = 0;
       this.run = { start: -1, next: 0, emitted: new Set() };
       if (this.target === target && decoder === this.decoder && !this.closed) {
-        throw new RerunVideoError('decode', `Frame ${target.frame} never came out of the decoder.`);
+        if (this.primeReorder) {
+          throw new RerunVideoError('decode', `Frame ${target.frame} never came out of the decoder.`);
+        }
+        // A frame went missing: restart, priming the decoder's reordering first.
+        this.primeReorder = true;
       }
       return;
     }
