@@ -44,11 +44,7 @@ interface Target {
   frame: number;
   resolve(): void;
   reject(error: unknown): void;
-  /** Decoded ahead of any request (the next frame while stepping forward): held, not painted. */
-  ahead?: boolean;
 }
-
-const noop = () => {};
 
 let liveFrames = 0;
 
@@ -111,10 +107,6 @@ export class FrameDecoder {
    */
   private collecting = false;
   private copiesInFlight = 0;
-  /** Whether the newest request was a step forward by one frame. */
-  private stepping = false;
-  /** The next frame, decoded ahead while stepping forward, so the next step is a paint. */
-  private held: { index: number; frame: VideoFrame } | null = null;
   /** NAL length size of an H.264 track (0 otherwise): non-reference samples can be skipped. */
   private readonly avcLengthSize: number;
 
@@ -143,19 +135,14 @@ export class FrameDecoder {
     this.target?.reject(abortError());
     this.target = null;
     this.collecting = index < this.focus && this.focus - index <= STEP_BACK_FRAMES;
-    this.stepping = index === this.focus + 1;
     this.focus = index;
-    const held = this.takeHeld(index);
-    const ready = held ?? this.cache.get(index);
-    if (ready) {
+    const cached = this.cache.get(index);
+    if (cached) {
       try {
-        this.options.paint(ready, index);
-        if (this.stepping) this.lookAhead(index + 1);
+        this.options.paint(cached, index);
         return Promise.resolve();
       } catch (error) {
         return Promise.reject(error);
-      } finally {
-        if (held) this.release(held);
       }
     }
     return new Promise<void>((resolve, reject) => {
@@ -165,30 +152,6 @@ export class FrameDecoder {
     });
   }
 
-  /** The held frame if it is `index` (the caller closes it); any other held frame is closed. */
-  private takeHeld(index: number): VideoFrame | null {
-    const held = this.held;
-    this.held = null;
-    if (!held) return null;
-    if (held.index === index) return held.frame;
-    this.release(held.frame);
-    return null;
-  }
-
-  /**
-   * Stepping forward: decode the next frame now, while the page looks at this one, and hold
-   * it, so the next step is a paint. Only when the running decode reaches it without a
-   * restart; it is dropped as soon as another frame is asked for.
-   */
-  private lookAhead(index: number): void {
-    const { samples, frameSample } = this.track;
-    if (this.closed || index >= frameSample.length || this.target) return;
-    if (planSeek(samples, this.run, index, frameSample[index], MAX_LEAD).kind !== 'continue') return;
-    this.target = { frame: index, resolve: noop, reject: noop, ahead: true };
-    this.poke();
-    void this.pump();
-  }
-
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -196,7 +159,6 @@ export class FrameDecoder {
     this.target = null;
     this.closeDecoder();
     this.cache.clear();
-    this.takeHeld(-1);
     this.poke();
   }
 
@@ -233,19 +195,12 @@ export class FrameDecoder {
       if (target && target.frame === index) {
         this.failures = 0;
         this.target = null;
-        if (target.ahead) {
-          this.takeHeld(-1);
-          this.held = { index, frame };
-          keep = true;
-          return;
-        }
         try {
           this.options.paint(frame, index);
           target.resolve();
         } catch (error) {
           target.reject(error);
         }
-        if (this.stepping) this.lookAhead(index + 1);
       }
       keep = this.copyIntoCache(frame, index);
     } finally {
@@ -336,13 +291,8 @@ export class FrameDecoder {
     try {
       while (this.target && !this.closed) await this.step(this.target);
     } catch (error) {
-      // Closed meanwhile (src change, fallback): the download's abort is no failure. A frame
-      // decoded ahead that fails is dropped quietly: a real request for it will say why.
+      // Closed meanwhile (src change, fallback): the download's abort is no failure.
       if (this.closed || isAbortError(error)) return;
-      if (this.target?.ahead) {
-        this.target = null;
-        return;
-      }
       // configure() and decode() may also throw NotSupportedError themselves.
       const failure =
         error instanceof RerunVideoError
