@@ -222,6 +222,85 @@ describe('<rerun-video> events and properties', function () {
   });
 });
 
+describe('<rerun-video> decoder failures (fault injection)', function () {
+  this.timeout(60_000);
+  const Real = VideoDecoder;
+  let injected = 0;
+
+  /**
+   * A real decoder that, like a reclaimed one, closes itself and reports `error` on the
+   * decode calls `failOn` picks. Only the failure is fake; decoding is real.
+   */
+  function faultyDecoder(failOn: (call: number) => boolean, name: string): typeof VideoDecoder {
+    let calls = 0;
+    return class extends Real {
+      private readonly report: (error: DOMException) => void;
+      constructor(init: VideoDecoderInit) {
+        super(init);
+        this.report = init.error;
+      }
+      override decode(chunk: EncodedVideoChunk): void {
+        if (failOn(++calls)) {
+          injected++;
+          this.close();
+          queueMicrotask(() => this.report(new DOMException('Injected failure', name)));
+          return;
+        }
+        super.decode(chunk);
+      }
+    };
+  }
+
+  async function withDecoder<T>(decoder: typeof VideoDecoder, body: () => Promise<T>): Promise<T> {
+    (globalThis as { VideoDecoder: unknown }).VideoDecoder = decoder;
+    try {
+      return await body();
+    } finally {
+      (globalThis as { VideoDecoder: unknown }).VideoDecoder = Real;
+    }
+  }
+
+  beforeEach(() => (injected = 0));
+
+  it('a reclaimed decoder is rebuilt and the frame still shows', async () => {
+    const el = await load('h264-longgop', 0);
+    const errors: RerunVideoErrorEvent[] = [];
+    el.addEventListener('error', (e) => errors.push(e));
+    // The next decoder built is reclaimed on its 5th chunk (Chromium: "Codec reclaimed due to
+    // inactivity", QuotaExceededError); the element was using its own decoder so far, so
+    // start it over with a far seek that needs a new one.
+    await withDecoder(faultyDecoder((call) => call === 5, 'QuotaExceededError'), async () => {
+      // Close the running decoder as a reclaim would, without telling: the element must notice.
+      const running = (el as unknown as { video: { decoder: { decoder: VideoDecoder | null } } }).video.decoder.decoder;
+      running?.close();
+      const detail = await el.seek(el.frameTimestamps[120]);
+      expect(detail.index).to.equal(120);
+    });
+    expect(injected).to.equal(1);
+    expect(readFrameCode(el.canvas!)).to.equal(120);
+    expect(errors).to.have.length(0);
+    expect(el.state).to.equal('ready');
+  });
+
+  it('a decoder that keeps failing ends in one decode error, not a hang', async () => {
+    const errors: RerunVideoErrorEvent[] = [];
+    await withDecoder(faultyDecoder((call) => call % 3 === 0, 'EncodingError'), async () => {
+      const el = document.createElement('rerun-video');
+      el.addEventListener('error', (e) => errors.push(e));
+      el.src = `${MEDIA}h264-longgop.mp4`;
+      el.time = 5;
+      document.body.append(el);
+      await waitUntil(() => errors.length > 0, 'an error event', { timeout: 20_000 });
+      await sleep(300);
+      el.remove();
+    });
+    expect(injected).to.equal(3);
+    expect(errors).to.have.length(1);
+    expect(errors[0].detail.code).to.equal('decode');
+    expect(errors[0].detail.message).to.contain('3 times');
+  });
+});
+
 describe('<rerun-video> src changes', function () {
   this.timeout(60_000);
 

@@ -19,7 +19,6 @@ const MAX_PRIME_SAMPLES = 8;
 /** A move back by at most this many frames is stepping or scrubbing back: worth caching for. */
 const STEP_BACK_FRAMES = 8;
 
-
 /** Where the samples' bytes come from. */
 export interface SampleBytes {
   read(offset: number, size: number): Promise<Uint8Array>;
