@@ -60,11 +60,13 @@ const BROWSER = navigator.userAgent.includes('Firefox')
 /**
  * Browsers whose `<video>` is known to show a neighbouring frame after a seek (NOTES.md:
  * WebKitGTK draws H.264/H.265 frames behind `mediaTime` and showed the next frame on every
- * seek of a VFR H.264 file). There a mismatch at the probe time is checked against `<video>`
- * at neighbouring frames; when one of them matches, `<video>` is recorded as unreliable for
- * the file rather than the element failing.
+ * seek of a VFR H.264 file; Firefox's drawn pixels sometimes lag `mediaTime`, seen here on
+ * the VFR DASH segment at 17.7 and 29.2 dB in two of several runs, identical in the others).
+ * There a mismatch at the probe time is checked against `<video>` at neighbouring frames;
+ * when one of them matches, `<video>` is recorded as unreliable for the file rather than the
+ * element failing. The element's own frame accuracy is held by the frame-coded fixtures.
  */
-const VIDEO_SHIFT_SUSPECT = BROWSER === 'webkit';
+const VIDEO_SHIFT_SUSPECT = BROWSER === 'webkit' || BROWSER === 'firefox';
 /**
  * WebKitGTK `<video>` converts full-range (yuvj420p) pictures with other colours than FFmpeg:
  * measured against `ffmpeg -pix_fmt rgb24` of the same frame, the element's canvas is 49.6 dB
