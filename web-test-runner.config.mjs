@@ -46,16 +46,20 @@ import { puppeteerLauncher } from '@web/test-runner-puppeteer';
 import { webdriverLauncher } from '@web/test-runner-webdriver';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 
+import {
+  CHROMIUM_ARGS,
+  CHROMIUM_BIN,
+  FIREFOX_BIN,
+  FIREFOX_PREFS,
+  MINIBROWSER_BIN,
+  WEBKIT_DRIVER_BIN,
+} from './scripts/browsers.mjs';
 import { summaryReporter } from './test/reporters/summary-reporter.mjs';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 const CORPUS_DIR = path.resolve(ROOT, process.env.RERUN_VIDEO_CORPUS ?? '../shared/corpus');
 const TSCONFIG = path.join(ROOT, 'tsconfig.json');
 
-const CHROMIUM_BIN = '/usr/bin/chromium';
-const FIREFOX_BIN = '/usr/bin/firefox-esr';
-const WEBKIT_DRIVER_BIN = '/usr/bin/WebKitWebDriver';
-const MINIBROWSER_BIN = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
 // ---------------------------------------------------------------------------
 // Browser selection
@@ -84,13 +88,7 @@ function chromium() {
     launchOptions: {
       executablePath: CHROMIUM_BIN,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required',
-      ],
+      args: CHROMIUM_ARGS,
     },
     // A page opened as a new *window*, not a background tab: background tabs never
     // load media. CreatePageOptions.type exists in the puppeteer-core 25.16 that
@@ -112,22 +110,7 @@ function firefox() {
       browser: 'firefox',
       executablePath: FIREFOX_BIN,
       headless: true,
-      extraPrefsFirefox: {
-        // allow autoplay, audible or not, without user gesture, in background too
-        'media.autoplay.default': 0,
-        'media.autoplay.blocking_policy': 0,
-        'media.autoplay.block-webaudio': false,
-        'media.block-autoplay-until-in-foreground': false,
-        'media.autoplay.enabled.user-gestures-needed': false,
-        // no throttling of timers / media in pages puppeteer thinks are in the background
-        'dom.min_background_timeout_value': 4,
-        'media.suspend-background-video.enabled': false,
-        // no first-run noise, updates or telemetry
-        'app.update.enabled': false,
-        'browser.shell.checkDefaultBrowser': false,
-        'datareporting.policy.dataSubmissionEnabled': false,
-        'toolkit.telemetry.reportingpolicy.firstRun': false,
-      },
+      extraPrefsFirefox: FIREFOX_PREFS,
     },
   });
 }

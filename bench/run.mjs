@@ -25,6 +25,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { CHROMIUM_ARGS, CHROMIUM_BIN, FIREFOX_BIN, FIREFOX_PREFS, MINIBROWSER_BIN, WEBKIT_DRIVER_BIN } from '../scripts/browsers.mjs';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 
@@ -143,26 +145,6 @@ function startServer() {
 // browsers: each driver gives { name, version, run(url, options) -> result, close() }
 // ---------------------------------------------------------------------------------------
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
-
-const FIREFOX_PREFS = {
-  'media.autoplay.default': 0,
-  'media.autoplay.blocking_policy': 0,
-  'media.block-autoplay-until-in-foreground': false,
-  'dom.min_background_timeout_value': 4,
-  'media.suspend-background-video.enabled': false,
-  'app.update.enabled': false,
-  'browser.shell.checkDefaultBrowser': false,
-  'datareporting.policy.dataSubmissionEnabled': false,
-  'toolkit.telemetry.reportingpolicy.firstRun': false,
-};
-
 const RUN_TIMEOUT_MS = 600_000;
 const PER_RUN_TIMEOUT_MS = opts.quick ? 120_000 : 300_000;
 
@@ -170,10 +152,10 @@ async function puppeteerDriver(kind) {
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch(
     kind === 'chromium'
-      ? { executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS, protocolTimeout: RUN_TIMEOUT_MS }
+      ? { executablePath: CHROMIUM_BIN, headless: true, args: CHROMIUM_ARGS, protocolTimeout: RUN_TIMEOUT_MS }
       : {
           browser: 'firefox',
-          executablePath: '/usr/bin/firefox-esr',
+          executablePath: FIREFOX_BIN,
           headless: true,
           extraPrefsFirefox: FIREFOX_PREFS,
           protocolTimeout: RUN_TIMEOUT_MS,
@@ -223,8 +205,8 @@ function freePort() {
 }
 
 async function webkitDriver() {
-  const DRIVER = '/usr/bin/WebKitWebDriver';
-  const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
+  const DRIVER = WEBKIT_DRIVER_BIN;
+  const MINIBROWSER = MINIBROWSER_BIN;
   for (const bin of [DRIVER, MINIBROWSER]) if (!fs.existsSync(bin)) throw new Error(`${bin} missing`);
   const port = await freePort();
   const log = path.join(os.tmpdir(), `rerun-bench-webkitwebdriver-${port}.log`);
