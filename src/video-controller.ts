@@ -100,11 +100,6 @@ export class VideoController implements ReactiveController {
     }, TEARDOWN_DELAY_MS);
   }
 
-  /** The frame on the canvas now, if any. */
-  get currentFrame(): FrameDetail | null {
-    return this.painted;
-  }
-
   /** Every frame's timestamp, from the video or, in fallback, from the image manifest. */
   get timestamps(): readonly number[] | null {
     return this.track?.frameTimestamps ?? this.images?.timestamps ?? null;

@@ -123,11 +123,6 @@ export class FrameDecoder {
     this.avcLengthSize = /^avc[13]\./.test(this.track.codec) ? avcLengthSize(this.track.description) : 0;
   }
 
-  /** Frames held decoded in the cache now. */
-  get cachedFrames(): number {
-    return this.cache.size;
-  }
-
   /** Resolves once frame `index` has been painted; rejects with AbortError when superseded. */
   show(index: number): Promise<void> {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));

@@ -16,15 +16,6 @@ export class StreamedBytes {
     this.buffer = new Uint8Array(expectedSize && expectedSize > 0 ? expectedSize : 1 << 20);
   }
 
-  /** Bytes received so far. */
-  get received(): number {
-    return this.length;
-  }
-
-  get complete(): boolean {
-    return this.done;
-  }
-
   append(chunk: Uint8Array): void {
     const needed = this.length + chunk.byteLength;
     if (needed > this.buffer.byteLength) {
