@@ -208,10 +208,10 @@ class ElementPlayer {
   }
   async finish(result) {
     result.elementFrameTimestamps = this.el.frameTimestamps.length;
-    result.openVideoFramesAfterRun = elementModule.openVideoFrames();
+    result.openVideoFramesAfterRun = this.el.getVideoPlaybackQuality().openVideoFrames;
     this.el.remove();
     await sleep(1500); // the element tears its decoder down 1 s after disconnect
-    result.openVideoFramesAfterRemove = elementModule.openVideoFrames();
+    result.openVideoFramesAfterRemove = this.el.getVideoPlaybackQuality().openVideoFrames;
   }
 }
 

@@ -26,6 +26,14 @@ export class UnsupportedCodecError extends RerunVideoError {
   }
 }
 
+/** The file ends before a sample's bytes: the frames that need them cannot be shown. */
+export class MissingBytesError extends RerunVideoError {
+  constructor(message: string) {
+    super('format', message);
+    this.name = 'MissingBytesError';
+  }
+}
+
 export function isAbortError(error: unknown): boolean {
   return error instanceof DOMException && error.name === 'AbortError';
 }

@@ -23,6 +23,11 @@ export interface FrameDetail {
   index: number;
   /** The `time` that asked for this frame. */
   requestedTime: number;
+  /**
+   * False when the frame for `requestedTime` cannot be decoded (its GOP is damaged) and this,
+   * the nearest frame that does decode, is shown instead.
+   */
+  exact: boolean;
   source: 'video' | 'images';
 }
 

@@ -10,7 +10,5 @@ export {
   type UnsupportedCodecReason,
 } from './events.js';
 export type { RerunVideoErrorCode, RerunVideoErrorInfo } from './errors.js';
-export type { VideoState } from './video-controller.js';
-export { openVideoFrames } from './decode/frame-decoder.js';
+export type { RerunVideoPlaybackQuality, VideoState } from './video-controller.js';
 export { checkSupport, codecForHint, type SupportResult } from './codecs.js';
-export { openImageBitmaps } from './images/image-sequence.js';

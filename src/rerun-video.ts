@@ -9,7 +9,7 @@ import type {
   UnsupportedCodecEvent,
 } from './events.js';
 import { frameForTime } from './decode/seek-plan.js';
-import { VideoController, type VideoState } from './video-controller.js';
+import { VideoController, type RerunVideoPlaybackQuality, type VideoState } from './video-controller.js';
 
 /** The events `<rerun-video>` fires, for typed `addEventListener`. */
 export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'error'> & {
@@ -149,8 +149,11 @@ export class RerunVideo extends LitElement {
   }
 
   /**
-   * Shows the frame for `time`. Resolves once it is painted; rejects with an `AbortError`
-   * DOMException when a newer request supersedes it.
+   * Shows the frame for `time`. Resolves once it is painted (with `exact: false` when that
+   * frame is damaged and the nearest one that decodes is shown); rejects with an `AbortError`
+   * DOMException when a newer request supersedes it, and at once with the element's error
+   * when nothing can be shown (`state` `error`, an unsupported codec without fallback, no
+   * `src`), or when the file ends before the frame's bytes.
    */
   seek(time: number): Promise<FrameDetail> {
     this.time = time;
@@ -164,6 +167,11 @@ export class RerunVideo extends LitElement {
     const current = frameForTime(timestamps, this.time);
     const index = Math.min(timestamps.length - 1, Math.max(0, current + Math.trunc(n)));
     return this.seek(timestamps[index]);
+  }
+
+  /** Frame accounting as on `<video>`, plus the frames decoded, painted and held open now. */
+  getVideoPlaybackQuality(): RerunVideoPlaybackQuality {
+    return this.video.quality;
   }
 
   protected override render() {
@@ -182,11 +190,9 @@ export class RerunVideo extends LitElement {
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    // The controller has taken up a new src in hostUpdate(), just before this.
     if (changed.has('time') && !Object.is(this.video.requestedTime, this.time)) {
       this.video.seek(this.time).catch(() => {});
     }
-    if (this.getAttribute('state') !== this.state) this.setAttribute('state', this.state);
   }
 
   declare addEventListener: <K extends keyof RerunVideoEventMap>(

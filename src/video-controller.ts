@@ -17,12 +17,14 @@ import {
   type UnsupportedCodecReason,
 } from './events.js';
 import { checkSupport, codecForHint, effectiveCodec } from './codecs.js';
-import { FrameDecoder, decoderConfig } from './decode/frame-decoder.js';
+import { FrameDecoder, decoderConfig, type DecoderCounters } from './decode/frame-decoder.js';
 import { frameForTime } from './decode/seek-plan.js';
 import { ImageSequence } from './images/image-sequence.js';
 import { loadManifest } from './images/manifest.js';
-import { openMp4 } from './mp4/open-mp4.js';
+import { LatestRequest } from './latest-request.js';
+import { openMp4, type OpenedVideo } from './mp4/open-mp4.js';
 import type { VideoTrack } from './mp4/video-track.js';
+import { Painter } from './painter.js';
 
 export type VideoState = 'empty' | 'loading' | 'ready' | 'fallback' | 'error';
 
@@ -40,16 +42,37 @@ export interface VideoHost extends ReactiveControllerHost, HTMLElement {
   readonly canvas: HTMLCanvasElement | null;
 }
 
-interface Request {
-  time: number;
-  resolve(detail: FrameDetail): void;
-  reject(error: unknown): void;
+/** Frame accounting, as `<video>.getVideoPlaybackQuality()` gives it, plus what this element adds. */
+export interface RerunVideoPlaybackQuality {
+  creationTime: number;
+  /** Frames presented or dropped: every paint of a different frame (nothing plays, so none drop). */
+  totalVideoFrames: number;
+  droppedVideoFrames: number;
+  corruptedVideoFrames: number;
+  /** Frames that came out of the video decoder, or fallback images decoded, for this `src`. */
+  decodedVideoFrames: number;
+  /** Paints on the canvas for this `src`, cache hits included. */
+  paintedVideoFrames: number;
+  /** `VideoFrame`s the element holds open now (a few at most; 0 once it is removed). */
+  openVideoFrames: number;
+  /** Fallback images the element holds decoded now. */
+  openImageBitmaps: number;
 }
 
 /** Something that paints frame N of the current timeline: the video decoder or the images. */
 interface FrameSource {
-  show(index: number): Promise<void>;
+  /** Resolves with the frame actually painted (a stand-in when N does not decode). */
+  show(index: number): Promise<number>;
   close(): void;
+}
+
+/** The inputs that shape a load, compared to decide how much work a change needs. */
+interface Inputs {
+  src: string | null;
+  credentials: RequestCredentials;
+  codecHint: string | null;
+  hardwareAcceleration: HardwareAcceleration;
+  fallback: string | null;
 }
 
 /** How long a disconnected element keeps its decoder, so a DOM move does not rebuild it. */
@@ -57,7 +80,10 @@ const TEARDOWN_DELAY_MS = 1000;
 
 /**
  * One `src` → its sample table → the frame for the requested time on the host's canvas.
- * Each `src` is one run with its own AbortController; results of an older run are dropped.
+ * Each load is one run with its own AbortController; results of an older run are dropped.
+ * A load is keyed on every input that shapes it, and a change redoes only what it must: a
+ * new `src` or `crossorigin` refetches; a new `codec-hint` or `hardware-acceleration`
+ * decides again on the file already fetched; a new `fallback` reloads only the images.
  */
 export class VideoController implements ReactiveController {
   state: VideoState = 'empty';
@@ -71,17 +97,28 @@ export class VideoController implements ReactiveController {
   images: ImageSequence | null = null;
 
   private readonly host: VideoHost;
+  private readonly painter: Painter;
+  private readonly requests = new LatestRequest<number, FrameDetail>();
+  private inputs: Inputs | null = null;
   private run = 0;
   private abort: AbortController | null = null;
+  /** The file of the current `src`, fetched (or being fetched) once for all decisions on it. */
+  private opening: Promise<OpenedVideo> | null = null;
+  private announced: OpenedVideo | null = null;
   private decoder: FrameDecoder | null = null;
-  private loadedSrc: string | null = null;
+  private imagesRun = 0;
+  private imagesAbort: AbortController | null = null;
   private imageSize = { width: 0, height: 0 };
-  private request: Request | null = null;
   private painted: FrameDetail | null = null;
   private teardownTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly videoCounters: DecoderCounters = { decoded: 0, open: 0 };
+  private readonly imageCounters = { decoded: 0, open: 0 };
+  private paints = 0;
+  private frames = 0;
 
   constructor(host: VideoHost) {
     this.host = host;
+    this.painter = new Painter(() => host.canvas?.getContext('2d') ?? null);
     host.addController(this);
   }
 
@@ -96,8 +133,13 @@ export class VideoController implements ReactiveController {
     this.teardownTimer = setTimeout(() => {
       this.teardownTimer = undefined;
       this.unload();
-      this.loadedSrc = null;
+      this.inputs = null;
+      this.requests.cancel(abortError('The element was removed from the document'));
     }, TEARDOWN_DELAY_MS);
+  }
+
+  hostUpdate(): void {
+    this.sync();
   }
 
   /** Every frame's timestamp, from the video or, in fallback, from the image manifest. */
@@ -120,76 +162,131 @@ export class VideoController implements ReactiveController {
     return this.images ? this.imageSize : { width: 0, height: 0 };
   }
 
+  get quality(): RerunVideoPlaybackQuality {
+    return {
+      creationTime: performance.now(),
+      totalVideoFrames: this.frames,
+      droppedVideoFrames: 0,
+      corruptedVideoFrames: 0,
+      decodedVideoFrames: this.videoCounters.decoded + this.imageCounters.decoded,
+      paintedVideoFrames: this.paints,
+      openVideoFrames: this.videoCounters.open,
+      openImageBitmaps: this.imageCounters.open,
+    };
+  }
+
   private get source(): FrameSource | null {
     return this.decoder ?? this.images;
   }
 
-  hostUpdate(): void {
-    this.sync();
+  private get credentials(): RequestCredentials {
+    return this.host.crossOrigin === 'use-credentials' ? 'include' : 'same-origin';
   }
 
-  /** Starts loading the host's `src` unless it is what is loaded already. */
+  /** Compares the host's inputs with the loaded ones and does what the change needs. */
   sync(): void {
     if (!this.host.isConnected) return;
-    const src = this.host.src || null;
-    if (src === this.loadedSrc) return;
-    this.loadedSrc = src;
-    this.unload();
-    if (src) {
-      void this.load(src);
-      // `time` keeps its value: the new file shows its frame for it.
-      this.seek(this.host.time).catch(() => {});
+    if (!this.host.hasAttribute('state')) this.host.setAttribute('state', this.state);
+    const next: Inputs = {
+      src: this.host.src || null,
+      credentials: this.credentials,
+      codecHint: this.host.codecHint || null,
+      hardwareAcceleration: this.host.hardwareAcceleration,
+      fallback: this.host.fallback || null,
+    };
+    const before = this.inputs;
+    this.inputs = next;
+    if (before && before.src === next.src && before.credentials === next.credentials) {
+      if (before.codecHint !== next.codecHint || before.hardwareAcceleration !== next.hardwareAcceleration) {
+        if (next.src) this.reload(false, false);
+      } else if (before.fallback !== next.fallback && this.unsupported) {
+        this.showFallback();
+      }
+      return;
     }
+    // A seek pending for an earlier src is superseded; one made before the first load is served.
+    this.reload(true, before?.src != null);
   }
 
   /** Asks for the frame at `time`; the newest request wins and older ones reject. */
   seek(time: number): Promise<FrameDetail> {
-    this.request?.reject(abortError());
     this.requestedTime = time;
-    return new Promise<FrameDetail>((resolve, reject) => {
-      this.request = { time, resolve, reject };
-      this.serve();
-    });
+    const { promise } = this.requests.begin(time);
+    this.serve();
+    return promise;
+  }
+
+  /** Starts a new run; `refetch` drops the fetched file too (a new src), `supersede` the pending seek. */
+  private reload(refetch: boolean, supersede: boolean): void {
+    const { opening, abort, announced } = this;
+    this.abort = null; // not aborted when the fetch goes on
+    this.unload();
+    if (refetch) abort?.abort();
+    else Object.assign(this, { opening, abort, announced });
+    if (!this.inputs?.src) {
+      this.serve(); // nothing to show: a pending seek rejects
+      return;
+    }
+    void this.load(this.run);
+    // `time` keeps its value: the new file shows its frame for it.
+    if (supersede || !this.requests.current) this.seek(this.host.time).catch(() => {});
   }
 
   private unload(): void {
     this.run++;
     this.abort?.abort();
     this.abort = null;
-    this.decoder?.close();
-    this.decoder = null;
-    this.images?.close();
-    this.images = null;
+    this.opening = null;
+    this.announced = null;
+    this.closeSources();
     this.track = null;
     this.painted = null;
     this.error = null;
     this.unsupported = null;
+    this.videoCounters.decoded = 0;
+    this.imageCounters.decoded = 0;
+    this.paints = 0;
+    this.frames = 0;
     this.setState('empty');
-    const canvas = this.host.canvas;
-    canvas?.getContext('2d')?.clearRect(0, 0, canvas.width, canvas.height);
+    this.painter.clear();
   }
 
-  private async load(src: string): Promise<void> {
-    const run = this.run;
-    const abort = new AbortController();
-    this.abort = abort;
+  private closeSources(): void {
+    this.decoder?.close();
+    this.decoder = null;
+    this.imagesRun++;
+    this.imagesAbort?.abort();
+    this.imagesAbort = null;
+    this.images?.close();
+    this.images = null;
+  }
+
+  /** Fetches the file once per src; later decisions on it reuse the same promise. */
+  private open(src: string): Promise<OpenedVideo> {
+    if (!this.opening) {
+      this.abort = new AbortController();
+      const url = new URL(src, document.baseURI).href;
+      this.opening = openMp4(url, { signal: this.abort.signal, credentials: this.credentials });
+    }
+    return this.opening;
+  }
+
+  private async load(run: number): Promise<void> {
+    const inputs = this.inputs!;
     this.setState('loading');
     try {
-      const hint = this.host.codecHint;
+      const { codecHint: hint, hardwareAcceleration } = inputs;
       const hintCodec = codecForHint(hint);
-      const hardwareAcceleration = this.host.hardwareAcceleration;
-      // Checked when the load starts, before anything is downloaded: without WebCodecs no
-      // MP4 can be shown, and a hint the browser cannot decode needs no download to know it.
+      // Checked before anything is downloaded: without WebCodecs no MP4 can be shown, and a
+      // hint the browser cannot decode needs no download to know it.
       if (typeof VideoDecoder === 'undefined') return this.toFallback(run, hintCodec ?? '', 'no-webcodecs');
       if (hintCodec) {
         const support = await checkSupport({ codec: hintCodec, hardwareAcceleration });
         if (run !== this.run) return;
         if (!support.supported) return this.toFallback(run, hintCodec, support.reason === 'no-webcodecs' ? 'no-webcodecs' : 'hint');
       }
-      const url = new URL(src, document.baseURI).href;
-      const opened = await openMp4(url, { signal: abort.signal, credentials: this.credentials });
+      const opened = await this.open(inputs.src!);
       if (run !== this.run) return;
-      const { bytes } = opened;
       // The hint serves as the codec when the file does not say (a bare `avc1`).
       const codec = effectiveCodec(opened.track.codec, hint);
       const track = codec === opened.track.codec ? opened.track : { ...opened.track, codec };
@@ -199,9 +296,10 @@ export class VideoController implements ReactiveController {
       this.track = track;
       this.decoder = new FrameDecoder({
         track,
-        bytes,
+        bytes: opened.bytes,
         hardwareAcceleration,
-        paint: (frame, index) => this.paint(frame, index),
+        counters: this.videoCounters,
+        paint: (frame) => this.paintVideo(frame),
         onFatal: (error) => {
           if (run !== this.run) return;
           if (error instanceof UnsupportedCodecError) this.toFallback(run, track.codec, 'decoder');
@@ -209,26 +307,27 @@ export class VideoController implements ReactiveController {
         },
       });
       this.setState('ready');
-      this.host.dispatchEvent(
-        new LoadedMetadataEvent({
-          duration: track.duration,
-          width: track.displayWidth,
-          height: track.displayHeight,
-          codec: track.codec,
-          frameCount: track.frameTimestamps.length,
-        }),
-      );
+      if (this.announced !== opened) {
+        // Once per file: deciding again on the same file (a new hardware-acceleration) is no new metadata.
+        this.announced = opened;
+        this.host.dispatchEvent(
+          new LoadedMetadataEvent({
+            duration: track.duration,
+            width: track.displayWidth,
+            height: track.displayHeight,
+            codec: track.codec,
+            frameCount: track.frameTimestamps.length,
+          }),
+        );
+        if (run !== this.run) return; // a listener changed the inputs
+      }
       // Show the host's time even when nobody asked since the last frame (a reload).
-      if (!this.request) this.seek(this.host.time).catch(() => {});
+      if (!this.requests.current) this.seek(this.host.time).catch(() => {});
       else this.serve();
     } catch (error) {
       if (run !== this.run || isAbortError(error)) return;
       this.fail(error);
     }
-  }
-
-  private get credentials(): RequestCredentials {
-    return this.host.crossOrigin === 'use-credentials' ? 'include' : 'same-origin';
   }
 
   /**
@@ -237,143 +336,153 @@ export class VideoController implements ReactiveController {
    */
   private toFallback(run: number, codec: string, reason: UnsupportedCodecReason): void {
     if (run !== this.run || this.unsupported) return;
-    this.abort?.abort();
-    const abort = new AbortController();
-    this.abort = abort;
     this.decoder?.close();
     this.decoder = null;
     this.track = null;
-    const fallback = this.host.fallback || null;
-    this.unsupported = { codec, reason, fallback: fallback !== null };
+    this.unsupported = { codec, reason, fallback: this.inputs?.fallback != null };
     this.setState('fallback');
     this.host.dispatchEvent(new UnsupportedCodecEvent(this.unsupported));
     if (run !== this.run) return; // a listener changed src
-    if (fallback) void this.loadFallback(run, fallback, abort.signal);
-    else this.serve();
+    this.showFallback();
   }
 
-  private async loadFallback(run: number, fallback: string, signal: AbortSignal): Promise<void> {
+  /** Shows the current `fallback` (or the message, without one); only the images are redone. */
+  private showFallback(): void {
+    if (!this.unsupported) return;
+    this.closeSources();
+    this.painted = null;
+    this.error = null;
+    const fallback = this.inputs?.fallback ?? null;
+    this.unsupported = { ...this.unsupported, fallback: fallback !== null };
+    this.setState('fallback');
+    this.host.requestUpdate();
+    if (fallback) void this.loadFallback(this.imagesRun, fallback);
+    else {
+      this.painter.clear();
+      this.serve();
+    }
+  }
+
+  private async loadFallback(imagesRun: number, fallback: string): Promise<void> {
+    const abort = new AbortController();
+    this.imagesAbort = abort;
     try {
       const url = new URL(fallback, document.baseURI).href;
       const credentials = this.credentials;
-      const manifest = await loadManifest(url, { signal, credentials });
-      if (run !== this.run) return;
+      const manifest = await loadManifest(url, { signal: abort.signal, credentials });
+      if (imagesRun !== this.imagesRun) return;
       this.imageSize = { width: manifest.width, height: manifest.height };
       this.images = new ImageSequence(manifest, {
         credentials,
+        counters: this.imageCounters,
         paint: (image) => this.paintImage(image),
       });
       this.host.requestUpdate();
-      if (!this.request) this.seek(this.host.time).catch(() => {});
+      if (!this.requests.current) this.seek(this.host.time).catch(() => {});
       else this.serve();
     } catch (error) {
-      if (run !== this.run || isAbortError(error)) return;
+      if (imagesRun !== this.imagesRun || isAbortError(error)) return;
       this.fail(error);
     }
   }
 
+  /** Nothing can be shown for these inputs: one error event, and every request rejects. */
   private fail(error: unknown): void {
+    if (this.state === 'error') return;
     const info = toErrorInfo(error, 'decode');
     this.run++;
     this.abort?.abort();
-    this.decoder?.close();
-    this.decoder = null;
-    this.images?.close();
-    this.images = null;
+    this.abort = null;
+    this.opening = null;
+    this.closeSources();
+    this.track = null;
     this.error = info;
-    this.request?.reject(new RerunVideoError(info.code, info.message));
-    this.request = null;
     this.setState('error');
+    this.serve();
     this.host.dispatchEvent(new RerunVideoErrorEvent(info));
   }
 
-  /** Hands the newest request to the decoder, once there is one. */
+  /** Hands the newest request to the frame source, once there is one; settles it when nothing can be shown. */
   private serve(): void {
-    const request = this.request;
-    if (request && this.unsupported && !this.unsupported.fallback) {
-      // Nothing will ever be painted for this src.
-      this.request = null;
+    const ticket = this.requests.current;
+    if (!ticket) return;
+    if (this.error) {
+      ticket.reject(new RerunVideoError(this.error.code, this.error.message));
+      return;
+    }
+    if (!this.inputs?.src && this.host.isConnected) {
+      ticket.reject(new DOMException('There is no src to show a frame of.', 'InvalidStateError'));
+      return;
+    }
+    if (this.unsupported && !this.unsupported.fallback) {
       const codec = this.unsupported.codec || 'this video';
-      request.reject(new DOMException(`This browser cannot decode ${codec}.`, 'NotSupportedError'));
+      ticket.reject(new DOMException(`This browser cannot decode ${codec}.`, 'NotSupportedError'));
       return;
     }
     const source = this.source;
     const timestamps = this.timestamps;
-    if (!request || !source || !timestamps) return;
-    const index = frameForTime(timestamps, request.time);
-    if (this.painted?.index === index) {
-      this.request = null;
-      request.resolve({ ...this.painted, requestedTime: request.time });
+    if (!source || !timestamps) return; // still loading: served when the source is there
+    const index = frameForTime(timestamps, ticket.key);
+    if (this.painted?.exact && this.painted.index === index) {
+      ticket.resolve({ ...this.painted, requestedTime: ticket.key });
       return;
     }
     source.show(index).then(
-      () => {
-        if (this.request !== request || this.source !== source) return;
-        this.request = null;
-        const detail = this.detailFor(index, request.time);
+      (shown) => {
+        if (!this.requests.isCurrent(ticket) || this.source !== source) return;
+        const detail = this.detailFor(shown, ticket.key, shown === index);
+        const changed = this.painted?.index !== shown;
         this.painted = detail;
-        this.host.dispatchEvent(new FrameEvent(detail));
-        request.resolve(detail);
+        if (changed) {
+          this.frames++;
+          this.host.dispatchEvent(new FrameEvent(detail));
+        }
+        ticket.resolve(detail);
       },
       (error) => {
         // A source that was replaced (the decoder, on the way to the fallback) leaves the
         // request to the next one.
-        if (this.request !== request || this.source !== source) return;
+        if (!this.requests.isCurrent(ticket) || this.source !== source) return;
         if (source === this.images && !isAbortError(error)) return this.fail(error);
-        this.request = null;
-        request.reject(error);
+        ticket.reject(error);
       },
     );
   }
 
-  private detailFor(index: number, requestedTime: number): FrameDetail {
+  private detailFor(index: number, requestedTime: number, exact: boolean): FrameDetail {
     const timestamps = this.timestamps ?? [];
     const timestamp = timestamps[index];
     const end = index + 1 < timestamps.length ? timestamps[index + 1] : this.duration;
-    return { timestamp, duration: end - timestamp, index, requestedTime, source: this.images ? 'images' : 'video' };
+    return {
+      timestamp,
+      duration: end - timestamp,
+      index,
+      requestedTime,
+      exact,
+      source: this.images ? 'images' : 'video',
+    };
   }
 
-  private paint(image: VideoFrame | ImageBitmap, _index: number): void {
-    const canvas = this.host.canvas;
-    const track = this.track;
-    if (!canvas || !track) return;
-    const width = track.displayWidth;
-    const height = track.displayHeight;
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    const context = canvas.getContext('2d');
-    if (!context) return;
-    const sideways = track.rotation === 90 || track.rotation === 270;
-    const drawWidth = sideways ? height : width;
-    const drawHeight = sideways ? width : height;
-    context.save();
-    context.translate(width / 2, height / 2);
-    context.rotate((track.rotation * Math.PI) / 180);
-    // A VideoFrame's natural size is its display size and drawImage takes only its visible
-    // rect, so decoder padding (Chromium's coded sizes are padded) never reaches the canvas;
-    // cached ImageBitmaps were made from the same frames, at that size.
-    context.drawImage(image, -drawWidth / 2, -drawHeight / 2, drawWidth, drawHeight);
-    context.restore();
+  private paintVideo(image: VideoFrame | ImageBitmap): void {
+    if (!this.track) return;
+    this.paints++;
+    this.painter.paint(image, this.track);
   }
 
   /** Draws a fallback image at the manifest's size (the images are upright already). */
   private paintImage(image: ImageBitmap): void {
-    const canvas = this.host.canvas;
-    if (!canvas) return;
-    const width = this.imageSize.width || image.width;
-    const height = this.imageSize.height || image.height;
-    if (canvas.width !== width || canvas.height !== height) {
-      canvas.width = width;
-      canvas.height = height;
-    }
-    canvas.getContext('2d')?.drawImage(image, 0, 0, width, height);
+    this.paints++;
+    this.painter.paint(image, {
+      width: this.imageSize.width || image.width,
+      height: this.imageSize.height || image.height,
+    });
   }
 
+  /** The state, reflected on the host at once so `rerun-video[state=…]` always matches. */
   private setState(state: VideoState): void {
     if (this.state === state) return;
     this.state = state;
+    this.host.setAttribute('state', state);
     this.host.requestUpdate();
   }
 }

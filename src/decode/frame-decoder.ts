@@ -1,15 +1,21 @@
-import { RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
+import { MissingBytesError, RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
+import { LatestRequest } from '../latest-request.js';
 import type { VideoSample, VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
-import { planSeek, type RunState } from './seek-plan.js';
+import { codecFamily, isKeyFrame, nalLengthSize, type Codec } from './keyframes.js';
+import { gopStarts, planSeek, type RunState } from './seek-plan.js';
 
 /** Chunks queued in the decoder at most while catching up to a target. */
 const MAX_QUEUE = 12;
 /** A target at most this many samples ahead in a later GOP is reached by decoding through. */
 const MAX_LEAD = 4;
-/** Consecutive decoder failures (each followed by a rebuild) before giving up. */
-const MAX_FAILURES = 3;
+/** Reclaims (or other failures outside any GOP's fault) in a row before giving up. */
+const MAX_RECLAIMS = 3;
+/** Decoder errors in one GOP before it counts as broken (the first may be transient). */
+const GOP_ATTEMPTS = 2;
+/** Broken GOPs, with no frame ever decoded, after which the file counts as undecodable. */
+const MAX_BROKEN_BEFORE_ANY_FRAME = 3;
 /** Frames held open at once while they are copied into the cache; past it, copies are skipped. */
 const MAX_COPIES_IN_FLIGHT = 3;
 /** Priming chunks carry their timestamp minus this, so their output is recognised and dropped. */
@@ -24,6 +30,14 @@ export interface SampleBytes {
   read(offset: number, size: number): Promise<Uint8Array>;
 }
 
+/** Frame counts the element reports in `getVideoPlaybackQuality()`; shared by its decoders. */
+export interface DecoderCounters {
+  /** Frames that came out of a decoder. */
+  decoded: number;
+  /** Of those, the ones not yet closed. */
+  open: number;
+}
+
 export interface FrameDecoderOptions {
   track: VideoTrack;
   bytes: SampleBytes;
@@ -32,24 +46,12 @@ export interface FrameDecoderOptions {
   paint(image: VideoFrame | ImageBitmap, index: number): void;
   /** Byte budget of the decoded-frame cache; defaults to DEFAULT_CACHE_BYTES. */
   cacheBytes?: number;
+  counters: DecoderCounters;
   /**
-   * The decoder failed for good (after rebuilds), or cannot decode this codec at all
-   * (an UnsupportedCodecError); the current request is rejected too.
+   * Nothing can be decoded: the codec is not decodable here (an UnsupportedCodecError), the
+   * decoder keeps being lost, or no GOP of the file decodes. The current request rejects too.
    */
   onFatal(error: RerunVideoError): void;
-}
-
-interface Target {
-  frame: number;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-let liveFrames = 0;
-
-/** `VideoFrame`s output by any decoder and not yet closed (for tests and the benchmark). */
-export function openVideoFrames(): number {
-  return liveFrames;
 }
 
 /** The `VideoDecoderConfig` for a track. */
@@ -64,21 +66,62 @@ export function decoderConfig(track: VideoTrack, hardwareAcceleration: HardwareA
   };
 }
 
+interface Run extends RunState {
+  emitted: Set<number>;
+  /** Frames that really came out in this run (`emitted` also holds the skipped ones). */
+  shown: Set<number>;
+}
+
+const newRun = (start = -1): Run => ({ start, next: Math.max(0, start), emitted: new Set(), shown: new Set() });
+
+/** What is known of a sample's key-ness from its bits: not looked at yet, key, not key. */
+const enum Bits {
+  Unknown = 0,
+  Key = 1,
+  Delta = 2,
+}
+
 /**
  * Turns "show frame N" requests into decoding: it plans from the sample table, feeds the
  * decoder with backpressure, paints the requested frame when it comes out, and closes every
  * other frame. Only the newest request is worked on; older ones reject with `AbortError`.
+ *
+ * A decode error costs only its GOP: the decoder is rebuilt, the GOP is tried once more and
+ * then marked broken; a request for a frame in a broken GOP paints the nearest frame that
+ * does decode (the promise resolves with that frame's index). A file that ends early shows
+ * every frame whose bytes exist; requests for the others reject with a MissingBytesError.
  */
 export class FrameDecoder {
   private readonly track: VideoTrack;
+  private readonly samples: VideoSample[];
   private readonly options: FrameDecoderOptions;
   private readonly config: VideoDecoderConfig;
+  private readonly counters: DecoderCounters;
   private decoder: VideoDecoder | null = null;
-  private target: Target | null = null;
-  private run: RunState & { emitted: Set<number> } = { start: -1, next: 0, emitted: new Set() };
+  private readonly target = new LatestRequest<number, number>();
+  /** The frame being decoded for the target: the target itself, or its stand-in. */
+  private aim = -1;
+  private run: Run = newRun();
   /** Chunks given to the decoder since it was last configured or flushed. */
   private fed = 0;
-  private failures = 0;
+  private reclaims = 0;
+  /** Frames output since this decoder was made (0: the codec may not really decode here). */
+  private outputs = 0;
+  /** Key sample of each sample's GOP (-1: before any key); recomputed when flags change. */
+  private gops: Int32Array;
+  /** GOPs that failed to decode (by key sample) -> the frames of it that did come out. */
+  private readonly broken = new Map<number, Set<number>>();
+  private readonly failures = new Map<number, number>();
+  /** Decoder errors so far: a bound on retries, whatever else goes wrong. */
+  private errors = 0;
+  /** Decode index of the first sample whose bytes the file does not have. */
+  private firstMissing = Infinity;
+  private missingError: MissingBytesError | null = null;
+  private readonly bits: Uint8Array;
+  /** Whether the file's sync flags can be believed (false once one proved wrong, or sample 0 was unflagged). */
+  private flagsTrusted: boolean;
+  private readonly family: Codec;
+  private readonly lengthSize: number;
   /**
    * Set once a frame went missing: Chromium's and Firefox's H.264 decoders, configured for a
    * stream whose SPS does not announce B-frame reordering, drop the first reordered frame
@@ -111,46 +154,53 @@ export class FrameDecoder {
 
   constructor(options: FrameDecoderOptions) {
     this.options = options;
+    this.counters = options.counters;
     this.track = options.track;
+    // Own copies of the samples: key flags are corrected here as the bits are read.
+    this.samples = this.track.samples.map((sample) => ({ ...sample }));
     this.config = decoderConfig(options.track, options.hardwareAcceleration);
-    const order = [...this.track.samples.keys()].sort(
-      (a, b) => this.track.samples[a].timestampUs - this.track.samples[b].timestampUs,
-    );
-    this.outputTimes = Float64Array.from(order, (i) => this.track.samples[i].timestampUs);
-    this.outputFrames = Int32Array.from(order, (i) => this.track.samples[i].frame);
+    const order = [...this.samples.keys()].sort((a, b) => this.samples[a].timestampUs - this.samples[b].timestampUs);
+    this.outputTimes = Float64Array.from(order, (i) => this.samples[i].timestampUs);
+    this.outputFrames = Int32Array.from(order, (i) => this.samples[i].frame);
     const { displayWidth, displayHeight } = this.track;
     this.cache = new FrameCache(displayWidth * displayHeight * 4, options.cacheBytes);
-    this.avcLengthSize = /^avc[13]\./.test(this.track.codec) ? avcLengthSize(this.track.description) : 0;
+    this.family = codecFamily(this.track.codec);
+    this.lengthSize = nalLengthSize(this.family, this.track.description);
+    this.avcLengthSize = this.family === 'h264' ? avcLengthSize(this.track.description) : 0;
+    this.bits = new Uint8Array(this.samples.length);
+    this.flagsTrusted = this.track.syncFlagsTrusted;
+    this.gops = gopStarts(this.samples);
   }
 
-  /** Resolves once frame `index` has been painted; rejects with AbortError when superseded. */
-  show(index: number): Promise<void> {
+  /**
+   * Resolves with the index of the frame painted for frame `index`: `index` itself, or the
+   * nearest frame that decodes when its GOP does not. Rejects with AbortError when superseded.
+   */
+  show(index: number): Promise<number> {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));
-    this.target?.reject(abortError());
-    this.target = null;
+    const { ticket, promise } = this.target.begin(index);
     this.collecting = index < this.focus && this.focus - index <= STEP_BACK_FRAMES;
     this.focus = index;
-    const cached = this.cache.get(index);
+    this.aim = this.standIn(index);
+    const cached = this.aim >= 0 ? this.cache.get(this.aim) : undefined;
     if (cached) {
       try {
-        this.options.paint(cached, index);
-        return Promise.resolve();
+        this.options.paint(cached, this.aim);
+        ticket.resolve(this.aim);
       } catch (error) {
-        return Promise.reject(error);
+        ticket.reject(error);
       }
+      return promise;
     }
-    return new Promise<void>((resolve, reject) => {
-      this.target = { frame: index, resolve, reject };
-      this.poke();
-      void this.pump();
-    });
+    this.poke();
+    void this.pump();
+    return promise;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.target?.reject(abortError('The decoder was closed'));
-    this.target = null;
+    this.target.cancel(abortError('The decoder was closed'));
     this.closeDecoder();
     this.cache.clear();
     this.poke();
@@ -159,7 +209,7 @@ export class FrameDecoder {
   private closeDecoder(): void {
     if (this.decoder && this.decoder.state !== 'closed') this.decoder.close();
     this.decoder = null;
-    this.run = { start: -1, next: 0, emitted: new Set() };
+    this.run = newRun();
     this.priming = null;
     this.fed = 0;
   }
@@ -178,22 +228,24 @@ export class FrameDecoder {
   }
 
   private onOutput(decoder: VideoDecoder, frame: VideoFrame): void {
-    liveFrames++;
+    this.counters.decoded++;
+    this.counters.open++;
     let keep = false;
     try {
       if (decoder !== this.decoder || frame.timestamp < 0) return;
       const index = this.frameAt(frame.timestamp);
       if (index < 0) return;
+      this.outputs++;
+      this.reclaims = 0;
       this.run.emitted.add(index);
-      const target = this.target;
-      if (target && target.frame === index) {
-        this.failures = 0;
-        this.target = null;
+      this.run.shown.add(index);
+      const ticket = this.target.current;
+      if (ticket && this.aim === index) {
         try {
           this.options.paint(frame, index);
-          target.resolve();
+          ticket.resolve(index);
         } catch (error) {
-          target.reject(error);
+          ticket.reject(error);
         }
       }
       keep = this.copyIntoCache(frame, index);
@@ -205,7 +257,7 @@ export class FrameDecoder {
 
   private release(frame: VideoFrame): void {
     frame.close();
-    liveFrames--;
+    this.counters.open--;
   }
 
   /**
@@ -234,24 +286,96 @@ export class FrameDecoder {
 
   private onDecoderError(decoder: VideoDecoder, error: DOMException): void {
     if (decoder !== this.decoder || this.closed) return;
+    const run = this.run;
     this.decoder = null;
-    this.run = { start: -1, next: 0, emitted: new Set() };
-    this.priming = null;
-    this.failures++;
-    const unsupported = error.name === 'NotSupportedError';
-    if (unsupported || this.failures >= MAX_FAILURES) {
-      const failure = unsupported
-        ? new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`)
-        : new RerunVideoError('decode', `Decoding failed ${this.failures} times in a row: ${error.name}: ${error.message}`);
-      this.target?.reject(failure);
-      this.target = null;
-      this.options.onFatal(failure);
-      return;
+    this.closeDecoder();
+    if (error.name === 'NotSupportedError') {
+      return this.fatal(new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`));
     }
-    // Reclaimed (QuotaExceededError, background tabs) or a transient failure: the pump
-    // builds a new decoder and starts again from the target's key frame.
+    if (error.name === 'QuotaExceededError') {
+      // Reclaimed (background tabs: "Codec reclaimed due to inactivity"): nothing is wrong with
+      // the file. The pump builds a new decoder and starts again from the target's key frame.
+      if (++this.reclaims >= MAX_RECLAIMS) {
+        return this.fatal(new RerunVideoError('decode', `The decoder was lost ${this.reclaims} times in a row: ${error.message}`));
+      }
+    } else {
+      this.gopFailed(this.failingGop(run), run.shown);
+    }
     this.poke();
     void this.pump();
+  }
+
+  private fatal(failure: RerunVideoError): void {
+    if (this.closed) return;
+    this.closeDecoder();
+    this.target.cancel(failure);
+    this.options.onFatal(failure);
+  }
+
+  /**
+   * The GOP a decoder error belongs to: the first one fed in the run with a frame that has
+   * not come out (the decoder reports errors asynchronously, after later chunks were queued).
+   */
+  private failingGop(run: Run): number {
+    for (let i = Math.max(0, run.start); i < run.next; i++) {
+      const frame = this.samples[i].frame;
+      if (frame >= 0 && !run.emitted.has(frame)) return this.gops[i];
+    }
+    const aimSample = this.aim >= 0 ? this.track.frameSample[this.aim] : run.start;
+    return this.gops[Math.max(0, aimSample)];
+  }
+
+  /**
+   * Counts a failure of GOP `gop`; the second makes it broken, keeping the frames of it that
+   * came out (`shown`) as stand-ins. Once broken, each further failure drops the frame being
+   * aimed at from those, so retries always end.
+   */
+  private gopFailed(gop: number, shown: ReadonlySet<number>): void {
+    if (gop < 0) return;
+    const failures = (this.failures.get(gop) ?? 0) + 1;
+    this.failures.set(gop, failures);
+    if (++this.errors > 2 * this.gopCount() + MAX_RECLAIMS) {
+      return this.fatal(new RerunVideoError('decode', `Decoding failed ${this.errors} times; giving up.`));
+    }
+    const salvaged = this.broken.get(gop);
+    if (salvaged) {
+      if (!shown.has(this.aim)) salvaged.delete(this.aim);
+    } else if (failures >= GOP_ATTEMPTS) {
+      const frames = [...shown].filter((frame) => this.gops[this.track.frameSample[frame]] === gop);
+      this.broken.set(gop, new Set(frames));
+    }
+    if (this.outputs === 0 && this.broken.size >= Math.min(this.gopCount(), MAX_BROKEN_BEFORE_ANY_FRAME)) {
+      this.fatal(this.nothingDecodes());
+    }
+  }
+
+  private gopCount(): number {
+    let count = 0;
+    for (let i = 0; i < this.samples.length; i++) if (this.gops[i] === i) count++;
+    return count;
+  }
+
+  private nothingDecodes(): RerunVideoError {
+    const why = this.outputs ? `${this.broken.size} GOP(s) failed to decode` : 'no frame ever came out of the decoder';
+    return new RerunVideoError('decode', `No frame of this ${this.track.codec} video decodes: ${why}.`);
+  }
+
+  /** Whether frame `frame` can be decoded, as far as is known. */
+  private decodable(frame: number): boolean {
+    const sample = this.track.frameSample[frame];
+    const gop = this.gops[sample];
+    if (gop < 0) return false;
+    const salvaged = this.broken.get(gop);
+    return !salvaged || salvaged.has(frame);
+  }
+
+  /** The frame to paint for `frame`: itself, else the nearest earlier one that decodes, else the nearest later one. */
+  private standIn(frame: number): number {
+    if (this.decodable(frame)) return frame;
+    const count = this.track.frameSample.length;
+    for (let i = frame - 1; i >= 0; i--) if (this.decodable(i)) return i;
+    for (let i = frame + 1; i < count; i++) if (this.decodable(i)) return i;
+    return -1;
   }
 
   /** The frame shown by the sample whose timestamp is nearest to `timestampUs`. */
@@ -283,37 +407,79 @@ export class FrameDecoder {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.target && !this.closed) await this.step(this.target);
-    } catch (error) {
-      // Closed meanwhile (src change, fallback): the download's abort is no failure.
-      if (this.closed || isAbortError(error)) return;
-      // configure() and decode() may also throw NotSupportedError themselves.
-      const failure =
-        error instanceof RerunVideoError
-          ? error
-          : error instanceof DOMException && error.name === 'NotSupportedError'
-            ? new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`)
-            : new RerunVideoError('decode', `Decoding stopped: ${String(error)}`);
-      this.target?.reject(failure);
-      this.target = null;
-      this.options.onFatal(failure);
+      for (let ticket = this.target.current; ticket && !this.closed; ticket = this.target.current) {
+        try {
+          await this.step();
+        } catch (error) {
+          if (this.closed || isAbortError(error)) return;
+          // configure() and decode() may also throw NotSupportedError themselves.
+          if (error instanceof DOMException && error.name === 'NotSupportedError') {
+            this.fatal(new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`));
+          } else if (error instanceof RerunVideoError && !(error instanceof MissingBytesError)) {
+            this.fatal(error);
+          } else {
+            // Anything else thrown on the way (a decode() that throws) is this GOP's failure.
+            const run = this.run;
+            this.closeDecoder();
+            this.gopFailed(this.failingGop(run), run.shown);
+          }
+        }
+      }
     } finally {
       this.pumping = false;
     }
   }
 
+  /** Reads a sample's bytes; a file that ends before them moves the end of the data. */
+  private async read(index: number): Promise<Uint8Array | null> {
+    const sample = this.samples[index];
+    try {
+      return await this.options.bytes.read(sample.offset, sample.size);
+    } catch (error) {
+      if (!(error instanceof MissingBytesError)) throw error;
+      if (index < this.firstMissing) {
+        this.firstMissing = index;
+        this.missingError = error;
+      }
+      return null;
+    }
+  }
+
   /**
-   * A sample on the way to the target that nothing refers to (an H.264 non-reference
-   * picture, most B-frames) need not be decoded, unless frames are being collected for the
-   * cache while stepping back.
+   * Makes sure the GOP of decode sample `sample` really starts on a key frame, reading the
+   * bits: a flagged key that is not one is demoted. Where the flags cannot be trusted (one
+   * proved wrong, or the first sample was unflagged), every sample back to a real key frame
+   * is read, so unflagged key frames are found too. Returns false when it changed the flags
+   * (plan again).
    */
-  private skippable(sample: VideoSample, target: Target, data: Uint8Array): boolean {
-    return (
-      this.avcLengthSize > 0 &&
-      !this.collecting &&
-      sample.frame < target.frame &&
-      isDisposableH264(data, this.avcLengthSize)
-    );
+  private async checkKeys(sample: number): Promise<boolean> {
+    if (this.flagsTrusted) {
+      const key = this.gops[sample];
+      if (key < 0 || this.bits[key] !== Bits.Unknown) return true;
+      const consistent = await this.classify(key);
+      if (!consistent) this.gops = gopStarts(this.samples);
+      return consistent;
+    }
+    let consistent = true;
+    for (let i = sample; i >= 0 && !this.closed; i--) {
+      if (this.bits[i] === Bits.Unknown && !(await this.classify(i))) consistent = false;
+      if (this.bits[i] === Bits.Key) break;
+    }
+    if (!consistent) this.gops = gopStarts(this.samples);
+    return consistent && !this.closed;
+  }
+
+  /** Reads whether sample `index` is a key frame; false when that contradicts its flag. */
+  private async classify(index: number): Promise<boolean> {
+    const data = await this.read(index);
+    if (!data) return true;
+    const sample = this.samples[index];
+    const key = isKeyFrame(this.family, data, this.lengthSize) ?? sample.isKey;
+    this.bits[index] = key ? Bits.Key : Bits.Delta;
+    if (key === sample.isKey) return true;
+    sample.isKey = key;
+    this.flagsTrusted = false;
+    return false;
   }
 
   /**
@@ -322,7 +488,7 @@ export class FrameDecoder {
    * first two frames; one more sample and both came out, measured on the iOS corpus file.)
    */
   private primeEnd(from: number): number {
-    const { samples } = this.track;
+    const { samples } = this;
     const last = Math.min(samples.length - 1, from + MAX_PRIME_SAMPLES - 1);
     let latest = -1;
     for (let i = from; i <= last; i++) {
@@ -333,87 +499,155 @@ export class FrameDecoder {
     return last;
   }
 
+  /**
+   * A sample on the way to the target that nothing refers to (an H.264 non-reference
+   * picture, most B-frames) need not be decoded, unless frames are being collected for the
+   * cache while stepping back.
+   */
+  private skippable(sample: VideoSample, aim: number, data: Uint8Array): boolean {
+    return this.avcLengthSize > 0 && !this.collecting && sample.frame < aim && isDisposableH264(data, this.avcLengthSize);
+  }
+
   /** One move towards the target: re-plan, then feed a chunk, flush, or wait. */
-  private async step(target: Target): Promise<void> {
-    const { samples, frameSample } = this.track;
-    const targetSample = frameSample[target.frame];
+  private async step(): Promise<void> {
+    const ticket = this.target.current;
+    if (!ticket) return;
+    // A GOP found broken (or a key frame found missing) since the request may change the aim.
+    const aim = this.standIn(ticket.key);
+    if (aim < 0) return this.fatal(this.nothingDecodes());
+    const targetSample = this.track.frameSample[aim];
+    if (targetSample >= this.firstMissing) {
+      ticket.reject(this.missingError);
+      return;
+    }
+    if (aim !== this.aim) {
+      this.aim = aim;
+      const cached = this.cache.get(aim);
+      if (cached) {
+        this.options.paint(cached, aim);
+        ticket.resolve(aim);
+        return;
+      }
+    }
+    if (!(await this.checkKeys(targetSample))) return;
+    const key = this.gops[targetSample];
+    if (key < 0) return; // no key frame before it after all: the next step aims elsewhere
+
+    const { samples } = this;
     const decoder = this.ensureDecoder();
-    const plan = planSeek(samples, this.run, target.frame, targetSample, MAX_LEAD);
+    const plan = planSeek(this.run, aim, key, MAX_LEAD);
     if (plan.kind === 'restart') {
       if (this.fed > 0) {
         decoder.reset();
         decoder.configure(this.config);
         this.fed = 0;
       }
-      this.run = { start: plan.from, next: plan.from, emitted: new Set() };
+      this.run = newRun(plan.from);
       this.priming = this.primeReorder ? { next: plan.from, end: this.primeEnd(plan.from) } : null;
     } else if (plan.kind === 'jump') {
       this.run.start = plan.from;
       this.run.next = plan.from;
     }
+    const end = Math.min(samples.length, this.firstMissing);
 
     if (this.priming && decoder.decodeQueueSize < MAX_QUEUE) {
       const priming = this.priming;
       const sample = samples[priming.next];
-      const data = await this.options.bytes.read(sample.offset, sample.size);
+      const data = priming.next < end ? await this.read(priming.next) : null;
       if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.priming !== priming) return;
-      decoder.decode(
-        new EncodedVideoChunk({
-          type: sample.isKey ? 'key' : 'delta',
-          timestamp: sample.timestampUs - PRIME_OFFSET_US,
-          duration: sample.durationUs,
-          data,
-        }),
-      );
-      this.fed++;
-      priming.next++;
-      if (priming.next > priming.end) this.priming = null;
+      if (data) {
+        this.decode(decoder, priming.next, data, sample.timestampUs - PRIME_OFFSET_US);
+        priming.next++;
+      }
+      if (!data || priming.next > priming.end) this.priming = null;
       return;
     }
 
     const { next } = this.run;
     // Up to the target, keep the queue full; past it, feed only what the decoder asks for
-    // (reordering delay) so no work is spent on frames nobody requested.
+    // (reordering delay) so no work is spent on frames nobody requested. A GOP that failed
+    // before is not fed on the way: its error would cost this run too.
     const wanted = next <= targetSample ? MAX_QUEUE : 1;
-    if (next < samples.length && decoder.decodeQueueSize < wanted) {
+    const intoFailedGop = next > targetSample && next < end && samples[next].isKey && this.failures.has(next);
+    if (next < end && decoder.decodeQueueSize < wanted && !intoFailedGop) {
       const sample = samples[next];
-      const data = await this.options.bytes.read(sample.offset, sample.size);
+      const data = await this.read(next);
       if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.run.next !== next) return;
-      if (this.skippable(sample, target, data)) {
+      if (!data) return; // the data ends here: `end` moved
+      if (this.skippable(sample, aim, data)) {
         // Nothing refers to it and it shows before the target: leave it out. It will not
         // come out in this run, so asking for it later restarts.
         if (sample.frame >= 0) this.run.emitted.add(sample.frame);
         this.run.next = next + 1;
         return;
       }
-      decoder.decode(
-        new EncodedVideoChunk({
-          type: sample.isKey ? 'key' : 'delta',
-          timestamp: sample.timestampUs,
-          duration: sample.durationUs,
-          data,
-        }),
-      );
+      this.decode(decoder, next, data, sample.timestampUs);
       this.run.next = next + 1;
-      this.fed++;
       return;
     }
-    // The target's GOP is all in (the next sample starts another) or the track is: drain what
-    // the decoder holds back. It then needs a key chunk, so this run is over.
-    const gopDone = next >= samples.length || (next > targetSample && samples[next].isKey);
+    // The target's GOP is all in (the next sample starts another), or the data is: drain
+    // what the decoder holds back. It then needs a key chunk, so this run is over.
+    const gopDone = next >= end || (next > targetSample && samples[next].isKey);
     if (gopDone && decoder.decodeQueueSize === 0 && this.fed > 0) {
+      const run = this.run;
       await decoder.flush().catch(() => {});
       this.fed = 0;
-      this.run = { start: -1, next: 0, emitted: new Set() };
-      if (this.target === target && decoder === this.decoder && !this.closed) {
-        if (this.primeReorder) {
-          throw new RerunVideoError('decode', `Frame ${target.frame} never came out of the decoder.`);
-        }
-        // A frame went missing: restart, priming the decoder's reordering first.
-        this.primeReorder = true;
+      this.run = newRun();
+      if (this.target.current === ticket && this.aim === aim && decoder === this.decoder && !this.closed) {
+        this.missed(aim, key, run);
       }
       return;
     }
+    if (gopDone && this.fed === 0 && next >= end) {
+      // Nothing left to feed and nothing fed (the data ended): the run is over.
+      const run = this.run;
+      this.run = newRun();
+      this.missed(aim, key, run);
+      return;
+    }
     await this.waitForProgress();
+  }
+
+  /** Feeds one chunk. A key chunk the decoder refuses as not key (Chromium: DataError) is demoted. */
+  private decode(decoder: VideoDecoder, index: number, data: Uint8Array, timestamp: number): void {
+    const sample = this.samples[index];
+    try {
+      decoder.decode(
+        new EncodedVideoChunk({ type: sample.isKey ? 'key' : 'delta', timestamp, duration: sample.durationUs, data }),
+      );
+      this.fed++;
+    } catch (error) {
+      if (!(error instanceof DOMException && error.name === 'DataError' && sample.isKey)) throw error;
+      this.bits[index] = Bits.Delta;
+      sample.isKey = false;
+      this.flagsTrusted = false;
+      this.gops = gopStarts(this.samples);
+      this.closeDecoder();
+    }
+  }
+
+  /** The run ended (its GOP fed whole and flushed, or the data ended) without the aim coming out. */
+  private missed(aim: number, key: number, run: Run): void {
+    const ticket = this.target.current;
+    if (!ticket) return;
+    if (run.next >= this.firstMissing) {
+      // The frame needs bytes past the end of the file.
+      ticket.reject(this.missingError);
+      return;
+    }
+    if (this.outputs === 0) {
+      // A whole GOP in, flushed, and not one frame out, with no error: the decoder accepts the
+      // configuration but cannot decode the stream (Chromium with H.264 High 4:4:4).
+      return this.fatal(new UnsupportedCodecError(`This browser's decoder outputs no frames for ${this.track.codec}.`));
+    }
+    if (!this.primeReorder) {
+      // A frame went missing: restart, priming the decoder's reordering first.
+      this.primeReorder = true;
+      return;
+    }
+    // Still missing after priming: this GOP does not give that frame.
+    this.failures.set(key, Math.max(this.failures.get(key) ?? 0, GOP_ATTEMPTS - 1));
+    this.aim = aim;
+    this.gopFailed(key, run.shown);
   }
 }

@@ -27,6 +27,20 @@ export function keySampleFor(samples: readonly VideoSample[], sample: number): n
   return 0;
 }
 
+/**
+ * For every sample (decode order), the key sample of its GOP: the latest key sample at or
+ * before it; -1 for samples before the first key (they cannot be decoded).
+ */
+export function gopStarts(samples: readonly Pick<VideoSample, 'isKey'>[]): Int32Array {
+  const starts = new Int32Array(samples.length);
+  let key = -1;
+  for (let i = 0; i < samples.length; i++) {
+    if (samples[i].isKey) key = i;
+    starts[i] = key;
+  }
+  return starts;
+}
+
 /** Where a running decode stands. */
 export interface RunState {
   /** Key sample the run started from; -1 when the decoder needs a key chunk next. */
@@ -46,19 +60,12 @@ export type SeekPlan =
   | { kind: 'restart'; from: number };
 
 /**
- * Decides how to reach frame `targetSample` (its decode index) from the current run. Going
- * on is cheapest while the target lies within `maxLead` samples of where the run is; a target
- * in a later GOP is reached by jumping straight to its key sample; anything behind the run
- * (or already output and gone) needs a restart.
+ * Decides how to reach frame `targetFrame`, whose GOP starts at key sample `key`, from the
+ * current run. Going on is cheapest while the key lies within `maxLead` samples of where the
+ * run is; a target in a later GOP is reached by jumping straight to its key sample; anything
+ * behind the run (or already output and gone) needs a restart.
  */
-export function planSeek(
-  samples: readonly VideoSample[],
-  run: RunState,
-  targetFrame: number,
-  targetSample: number,
-  maxLead: number,
-): SeekPlan {
-  const key = keySampleFor(samples, targetSample);
+export function planSeek(run: RunState, targetFrame: number, key: number, maxLead: number): SeekPlan {
   if (run.start < 0 || key < run.start || run.emitted.has(targetFrame)) {
     return { kind: 'restart', from: key };
   }

@@ -6,6 +6,7 @@
  * worked on; older ones reject with AbortError, so a superseded image is never painted.
  */
 import { RerunVideoError, abortError, isAbortError } from '../errors.js';
+import { LatestRequest, type Ticket } from '../latest-request.js';
 import type { ImageManifest } from './manifest.js';
 
 /** Decoded bytes the window may hold; the frame count follows from the image size. */
@@ -22,6 +23,8 @@ export interface ImageSequenceOptions {
   paint(image: ImageBitmap, index: number): void;
   /** Byte budget of the decoded window; defaults to DEFAULT_WINDOW_BYTES. */
   windowBytes?: number;
+  /** Images decoded, and those still open (not closed), counted for the element. */
+  counters: { decoded: number; open: number };
 }
 
 interface Entry {
@@ -30,23 +33,7 @@ interface Entry {
   error: unknown;
 }
 
-interface Target {
-  index: number;
-  resolve(): void;
-  reject(error: unknown): void;
-}
-
-let liveBitmaps = 0;
-
-/** ImageBitmaps decoded by any image sequence and not yet closed (for tests). */
-export function openImageBitmaps(): number {
-  return liveBitmaps;
-}
-
-function closeBitmap(bitmap: ImageBitmap): void {
-  bitmap.close();
-  liveBitmaps--;
-}
+type Target = Ticket<number, number>;
 
 /** How many frames the window holds for images of this size. */
 export function windowFrames(width: number, height: number, budget = DEFAULT_WINDOW_BYTES): number {
@@ -63,7 +50,7 @@ export class ImageSequence {
   private readonly urls: readonly string[];
   private readonly options: ImageSequenceOptions;
   private readonly entries = new Map<number, Entry>();
-  private target: Target | null = null;
+  private readonly target = new LatestRequest<number, number>();
   private focus = 0;
   private inFlight = 0;
   private closed = false;
@@ -84,20 +71,15 @@ export class ImageSequence {
     return n;
   }
 
-  /** Resolves once image `index` has been painted; rejects with AbortError when superseded. */
-  show(index: number): Promise<void> {
+  /** Resolves with `index` once image `index` has been painted; rejects with AbortError when superseded. */
+  show(index: number): Promise<number> {
     if (this.closed) return Promise.reject(abortError('The image sequence was closed'));
-    this.target?.reject(abortError());
-    this.target = null;
+    const { ticket, promise } = this.target.begin(index);
     this.focus = index;
     this.trim();
-    const promise = new Promise<void>((resolve, reject) => {
-      const target = { index, resolve, reject };
-      const entry = this.entries.get(index);
-      if (entry?.bitmap) this.paint(target, entry.bitmap);
-      else if (entry?.error) reject(entry.error);
-      else this.target = target;
-    });
+    const entry = this.entries.get(index);
+    if (entry?.bitmap) this.paint(ticket, entry.bitmap);
+    else if (entry?.error) ticket.reject(entry.error);
     this.fill();
     return promise;
   }
@@ -105,19 +87,23 @@ export class ImageSequence {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.target?.reject(abortError('The image sequence was closed'));
-    this.target = null;
+    this.target.cancel(abortError('The image sequence was closed'));
     for (const entry of this.entries.values()) this.drop(entry);
     this.entries.clear();
   }
 
   private paint(target: Target, bitmap: ImageBitmap): void {
     try {
-      this.options.paint(bitmap, target.index);
-      target.resolve();
+      this.options.paint(bitmap, target.key);
+      target.resolve(target.key);
     } catch (error) {
       target.reject(error);
     }
+  }
+
+  private closeBitmap(bitmap: ImageBitmap): void {
+    bitmap.close();
+    this.options.counters.open--;
   }
 
   private inWindow(index: number): boolean {
@@ -135,7 +121,7 @@ export class ImageSequence {
 
   private drop(entry: Entry): void {
     entry.abort.abort();
-    if (entry.bitmap) closeBitmap(entry.bitmap);
+    if (entry.bitmap) this.closeBitmap(entry.bitmap);
     entry.bitmap = null;
   }
 
@@ -167,16 +153,15 @@ export class ImageSequence {
     }
     if (this.closed || this.entries.get(index) !== entry) {
       // Closed, or left the window while loading.
-      if (bitmap) closeBitmap(bitmap);
+      if (bitmap) this.closeBitmap(bitmap);
       if (!this.closed) this.fill();
       return;
     }
     if (bitmap) entry.bitmap = bitmap;
     if (entry.error && isAbortError(entry.error)) {
       this.entries.delete(index);
-    } else if (this.target?.index === index) {
-      const target = this.target;
-      this.target = null;
+    } else if (this.target.current?.key === index) {
+      const target = this.target.current;
       if (entry.bitmap) this.paint(target, entry.bitmap);
       else target.reject(entry.error);
     }
@@ -203,7 +188,8 @@ export class ImageSequence {
     if (signal.aborted) throw abortError();
     try {
       const bitmap = await createImageBitmap(blob);
-      liveBitmaps++;
+      this.options.counters.decoded++;
+      this.options.counters.open++;
       return bitmap;
     } catch (error) {
       throw new RerunVideoError('fallback', `${what} is not an image this browser decodes: ${String(error)}`);

@@ -1,2 +1,2 @@
-export { ImageSequence, openImageBitmaps, windowFrames, DEFAULT_WINDOW_BYTES, type ImageSequenceOptions } from './image-sequence.js';
+export { ImageSequence, windowFrames, DEFAULT_WINDOW_BYTES, type ImageSequenceOptions } from './image-sequence.js';
 export { loadManifest, parseManifest, type ImageManifest } from './manifest.js';

@@ -1,4 +1,4 @@
-import { RerunVideoError } from '../errors.js';
+import { MissingBytesError } from '../errors.js';
 
 /**
  * The bytes of one file as they arrive from a single streaming GET. Readers ask for a byte
@@ -44,8 +44,7 @@ export class StreamedBytes {
     while (this.length < end) {
       if (this.failure) throw this.failure;
       if (this.done) {
-        throw new RerunVideoError(
-          'format',
+        throw new MissingBytesError(
           `The file ends at byte ${this.length}, before the sample at bytes ${offset}..${end}: it is truncated.`,
         );
       }

@@ -36,12 +36,20 @@ export interface VideoTrack {
   description?: Uint8Array;
   codedWidth: number;
   codedHeight: number;
-  /** Displayed size: pixel aspect ratio and rotation applied, as `<video>` reports it. */
+  /** Size the decoded picture is drawn at before `orientation`: the tkhd size (pixel aspect ratio applied). */
+  width: number;
+  height: number;
+  /** Displayed size: pixel aspect ratio, rotation and flips applied, as `<video>` reports it. */
   displayWidth: number;
   displayHeight: number;
-  /** Clockwise rotation to apply for display. */
-  rotation: 0 | 90 | 180 | 270;
+  /** The tkhd matrix's quarter turns and flips, applied for display. */
+  orientation: Orientation;
   samples: VideoSample[];
+  /**
+   * Whether the file's sync-sample flags look right. False when the first sample is not
+   * flagged (it is decoded as the entry point anyway): then key frames are read from the bits.
+   */
+  syncFlagsTrusted: boolean;
   /**
    * Added to presentation times to make the chunk timestamps: an edit list that trims
    * B-frame pre-roll leaves decode-only samples before 0, and WebKitGTK 2.50's decoder
@@ -57,12 +65,43 @@ export interface VideoTrack {
   duration: number;
 }
 
-/** Rotation of a `tkhd` matrix (16.16 fixed point a, b, u, c, d, v, x, y, w), clockwise. */
-export function rotationOf(matrix: ArrayLike<number> | undefined): VideoTrack['rotation'] {
-  if (!matrix || matrix.length < 5) return 0;
-  const degrees = Math.round((Math.atan2(matrix[1], matrix[0]) * 180) / Math.PI);
-  const quarter = (((Math.round(degrees / 90) % 4) + 4) % 4) as 0 | 1 | 2 | 3;
-  return ([0, 90, 180, 270] as const)[quarter];
+/**
+ * How a picture is turned for display: a point (x, y) of the picture lands at
+ * (a x + c y, b x + d y), then moved back into view. Each of a, b, c, d is -1, 0 or 1: the
+ * identity, quarter turns, and flips (front cameras, editors' mirror) combined.
+ */
+export interface Orientation {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+const IDENTITY: Orientation = { a: 1, b: 0, c: 0, d: 1 };
+
+/**
+ * The orientation of a `tkhd` matrix (16.16 fixed point a, b, u, c, d, v, x, y, w): its
+ * rotation and reflection, snapped to quarter turns, as `<video>` applies it. Anything that
+ * is not a rotation or a flip (a shear, a zero matrix) shows the picture as it is.
+ */
+export function orientationOf(matrix: ArrayLike<number> | undefined): Orientation {
+  if (!matrix || matrix.length < 5) return IDENTITY;
+  const [a, b, c, d] = [matrix[0], matrix[1], matrix[3], matrix[4]].map((v) => (Number.isFinite(v) ? v : 0));
+  const scale = Math.hypot(a, b);
+  if (!(scale > 0)) return IDENTITY;
+  const degrees = (Math.atan2(b, a) * 180) / Math.PI;
+  const quarter = ((Math.round(degrees / 90) % 4) + 4) % 4;
+  const cos = [1, 0, -1, 0][quarter];
+  const sin = [0, 1, 0, -1][quarter];
+  // The second column is the first turned by +90° (a rotation) or by -90° (a reflection).
+  const mirrored = a * d - b * c < 0;
+  const [c2, d2] = mirrored ? [sin, -cos] : [-sin, cos];
+  return { a: cos, b: sin, c: c2 || 0, d: d2 || 0 }; // `|| 0`: no -0
+}
+
+/** The size a width x height picture takes once turned. */
+export function displaySize(width: number, height: number, { a, b, c, d }: Orientation): { width: number; height: number } {
+  return { width: Math.abs(a) * width + Math.abs(c) * height, height: Math.abs(b) * width + Math.abs(d) * height };
 }
 
 /** The codec string WebCodecs expects for a sample entry's own codec string. */
@@ -124,21 +163,23 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     durationUs: Math.round((sample.duration / sample.timescale) * 1e6),
     frame: frameOf[i],
   }));
-  if (!samples[0].isKey) {
-    // Some muxers leave the sync flags out for open-GOP streams; the first sample must be
-    // decodable anyway, so treat it as the entry point.
+  const syncFlagsTrusted = samples[0].isKey;
+  if (!syncFlagsTrusted) {
+    // Some muxers leave the sync flags out for open-GOP streams or fragment starts; the first
+    // sample must be decodable anyway, so treat it as the entry point (the decoder then
+    // checks the bits).
     samples[0].isKey = true;
   }
 
   const frameTimestamps = order.map((i) => timeline.pts[i]);
   const last = order[order.length - 1];
-  const rotation = rotationOf(track.matrix);
+  const orientation = orientationOf(track.matrix);
   const codedWidth = entry.width;
   const codedHeight = entry.height;
-  // tkhd carries the display size (pixel aspect ratio applied) before rotation.
+  // tkhd carries the display size (pixel aspect ratio applied) before the matrix.
   const width = track.track_width > 0 ? Math.round(track.track_width) : codedWidth;
   const height = track.track_height > 0 ? Math.round(track.track_height) : codedHeight;
-  const sideways = rotation === 90 || rotation === 270;
+  const display = displaySize(width, height, orientation);
 
   return {
     trackId: track.id,
@@ -146,10 +187,13 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     description: descriptionOf(entry),
     codedWidth,
     codedHeight,
-    displayWidth: sideways ? height : width,
-    displayHeight: sideways ? width : height,
-    rotation,
+    width,
+    height,
+    displayWidth: display.width,
+    displayHeight: display.height,
+    orientation,
     samples,
+    syncFlagsTrusted,
     timestampOffsetUs,
     frameTimestamps,
     frameSample: Int32Array.from(order),

@@ -1,5 +1,5 @@
 import { expect } from '@open-wc/testing';
-import { ImageSequence, openImageBitmaps, windowFrames } from '../../src/images/image-sequence.js';
+import { ImageSequence, windowFrames } from '../../src/images/image-sequence.js';
 import { loadManifest, parseManifest } from '../../src/images/manifest.js';
 import { RerunVideoError } from '../../src/errors.js';
 import { readCodeFromImageSource } from '../helpers/frame-code.js';
@@ -68,12 +68,13 @@ describe('ImageSequence', function () {
       signal: new AbortController().signal,
       credentials: 'same-origin',
     });
-    const before = openImageBitmaps();
+    const counters = { decoded: 0, open: 0 };
     const painted: number[] = [];
     // A small budget: 160x120 images, 4 of them.
     const sequence = new ImageSequence(manifest, {
       credentials: 'same-origin',
       windowBytes: 160 * 120 * 4 * 4,
+      counters,
       paint: (image, index) => painted.push(index * 1000 + readCodeFromImageSource(image, 160, 120)),
     });
     expect(sequence.behind + sequence.ahead + 1).to.equal(4);
@@ -81,10 +82,10 @@ describe('ImageSequence', function () {
     try {
       for (const index of [0, 1, 2, 150, 299, 298, 61, 5]) {
         await sequence.show(index);
-        most = Math.max(most, openImageBitmaps() - before);
+        most = Math.max(most, counters.open);
       }
       await new Promise((resolve) => setTimeout(resolve, 300));
-      most = Math.max(most, openImageBitmaps() - before);
+      most = Math.max(most, counters.open);
       expect(sequence.decodedImages).to.be.at.most(4);
     } finally {
       sequence.close();
@@ -92,7 +93,8 @@ describe('ImageSequence', function () {
     expect(painted).to.deep.equal([0, 1, 2, 150, 299, 298, 61, 5].map((i) => i * 1000 + (i % 60)));
     expect(most).to.be.at.most(4 + 4); // the window plus what was decoding while it moved
     await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(openImageBitmaps()).to.equal(before);
+    expect(counters.open).to.equal(0);
+    expect(counters.decoded).to.be.at.least(8);
   });
 
   it('a newer request supersedes an older one, which rejects with AbortError and never paints', async () => {
@@ -101,7 +103,11 @@ describe('ImageSequence', function () {
       credentials: 'same-origin',
     });
     const painted: number[] = [];
-    const sequence = new ImageSequence(manifest, { credentials: 'same-origin', paint: (_, i) => painted.push(i) });
+    const sequence = new ImageSequence(manifest, {
+      credentials: 'same-origin',
+      counters: { decoded: 0, open: 0 },
+      paint: (_, i) => painted.push(i),
+    });
     try {
       const first = sequence.show(200);
       const second = sequence.show(20);

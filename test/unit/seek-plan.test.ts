@@ -64,30 +64,30 @@ describe('planSeek', () => {
   const table = samples(120, 30);
 
   it('restarts from the key frame when nothing runs', () => {
-    expect(planSeek(table, run(-1, 0), 45, 45, 4)).to.deep.equal({ kind: 'restart', from: 30 });
+    expect(planSeek(run(-1, 0), 45, keySampleFor(table, 45), 4)).to.deep.equal({ kind: 'restart', from: 30 });
   });
 
   it('continues forward inside the running GOP', () => {
-    expect(planSeek(table, run(30, 41), 45, 45, 4)).to.deep.equal({ kind: 'continue' });
+    expect(planSeek(run(30, 41), 45, keySampleFor(table, 45), 4)).to.deep.equal({ kind: 'continue' });
   });
 
   it('continues for a frame fed but not yet output (reordering)', () => {
-    expect(planSeek(table, run(30, 50), 45, 45, 4)).to.deep.equal({ kind: 'continue' });
+    expect(planSeek(run(30, 50), 45, keySampleFor(table, 45), 4)).to.deep.equal({ kind: 'continue' });
   });
 
   it('restarts for a frame that was already output', () => {
-    expect(planSeek(table, run(30, 50, [44, 45]), 45, 45, 4)).to.deep.equal({ kind: 'restart', from: 30 });
+    expect(planSeek(run(30, 50, [44, 45]), 45, keySampleFor(table, 45), 4)).to.deep.equal({ kind: 'restart', from: 30 });
   });
 
   it('restarts for a frame behind the running GOP', () => {
-    expect(planSeek(table, run(60, 62), 45, 45, 4)).to.deep.equal({ kind: 'restart', from: 30 });
+    expect(planSeek(run(60, 62), 45, keySampleFor(table, 45), 4)).to.deep.equal({ kind: 'restart', from: 30 });
   });
 
   it('decodes through into the next GOP when it is close', () => {
-    expect(planSeek(table, run(30, 58), 61, 61, 4)).to.deep.equal({ kind: 'continue' });
+    expect(planSeek(run(30, 58), 61, keySampleFor(table, 61), 4)).to.deep.equal({ kind: 'continue' });
   });
 
   it('jumps to a later GOP instead of decoding everything before it', () => {
-    expect(planSeek(table, run(0, 5), 95, 95, 4)).to.deep.equal({ kind: 'jump', from: 90 });
+    expect(planSeek(run(0, 5), 95, keySampleFor(table, 95), 4)).to.deep.equal({ kind: 'jump', from: 90 });
   });
 });

@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { buildTimeline } from '../../src/mp4/timeline.js';
-import { rotationOf, webCodecsCodec } from '../../src/mp4/video-track.js';
+import { orientationOf, webCodecsCodec } from '../../src/mp4/video-track.js';
 
 const fixed = (n: number) => n * 65536;
 
@@ -89,13 +89,24 @@ describe('buildTimeline', () => {
   });
 });
 
-describe('rotationOf', () => {
+describe('orientationOf', () => {
+  const m = (a: number, b: number, c: number, d: number) => [fixed(a), fixed(b), 0, fixed(c), fixed(d), 0, 0, 0, 1 << 30];
   it('reads quarter turns from a tkhd matrix', () => {
-    expect(rotationOf([fixed(1), 0, 0, 0, fixed(1), 0, 0, 0, 1 << 30])).to.equal(0);
-    expect(rotationOf([0, fixed(1), 0, fixed(-1), 0, 0, 0, 0, 1 << 30])).to.equal(90);
-    expect(rotationOf([fixed(-1), 0, 0, 0, fixed(-1), 0, 0, 0, 1 << 30])).to.equal(180);
-    expect(rotationOf([0, fixed(-1), 0, fixed(1), 0, 0, 0, 0, 1 << 30])).to.equal(270);
-    expect(rotationOf(undefined)).to.equal(0);
+    expect(orientationOf(m(1, 0, 0, 1))).to.deep.equal({ a: 1, b: 0, c: 0, d: 1 });
+    expect(orientationOf(m(0, 1, -1, 0))).to.deep.equal({ a: 0, b: 1, c: -1, d: 0 });
+    expect(orientationOf(m(-1, 0, 0, -1))).to.deep.equal({ a: -1, b: 0, c: 0, d: -1 });
+    expect(orientationOf(m(0, -1, 1, 0))).to.deep.equal({ a: 0, b: -1, c: 1, d: 0 });
+    expect(orientationOf(undefined)).to.deep.equal({ a: 1, b: 0, c: 0, d: 1 });
+  });
+
+  it('keeps flips: a mirror, and a mirror with a quarter turn', () => {
+    expect(orientationOf(m(-1, 0, 0, 1))).to.deep.equal({ a: -1, b: 0, c: 0, d: 1 });
+    expect(orientationOf(m(1, 0, 0, -1))).to.deep.equal({ a: 1, b: 0, c: 0, d: -1 });
+    expect(orientationOf(m(0, 1, 1, 0))).to.deep.equal({ a: 0, b: 1, c: 1, d: 0 });
+  });
+
+  it('shows a degenerate matrix as it is', () => {
+    expect(orientationOf(m(0, 0, 0, 0))).to.deep.equal({ a: 1, b: 0, c: 0, d: 1 });
   });
 });
 

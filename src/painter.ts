@@ -1,0 +1,48 @@
+import type { Orientation } from './mp4/video-track.js';
+
+type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
+
+/** How a picture is laid out for display. */
+export interface Picture {
+  /** Size the picture is drawn at before it is turned (the track's size, or the image's). */
+  width: number;
+  height: number;
+  orientation?: Orientation;
+}
+
+/**
+ * Paints decoded pictures on a 2D context (a canvas on the page, or an OffscreenCanvas): it
+ * sizes the canvas to the displayed size and applies the track's orientation, rotation and
+ * flips alike, as one transform.
+ */
+export class Painter {
+  constructor(private readonly context: () => Context2D | null) {}
+
+  paint(image: CanvasImageSource | VideoFrame, picture: Picture): void {
+    const context = this.context();
+    if (!context) return;
+    const { width, height } = picture;
+    const { a, b, c, d } = picture.orientation ?? { a: 1, b: 0, c: 0, d: 1 };
+    const displayWidth = Math.abs(a) * width + Math.abs(c) * height;
+    const displayHeight = Math.abs(b) * width + Math.abs(d) * height;
+    const canvas = context.canvas;
+    if (canvas.width !== displayWidth || canvas.height !== displayHeight) {
+      canvas.width = displayWidth;
+      canvas.height = displayHeight;
+    }
+    // Moves the turned picture back into view: its corners' least x and y become 0.
+    const e = -(Math.min(0, a * width) + Math.min(0, c * height));
+    const f = -(Math.min(0, b * width) + Math.min(0, d * height));
+    context.setTransform(a, b, c, d, e, f);
+    // A VideoFrame's natural size is its display size and drawImage takes only its visible
+    // rect, so decoder padding (Chromium's coded sizes are padded) never reaches the canvas;
+    // cached ImageBitmaps were made from the same frames, at that size.
+    context.drawImage(image as CanvasImageSource, 0, 0, width, height);
+    context.setTransform(1, 0, 0, 1, 0, 0);
+  }
+
+  clear(): void {
+    const context = this.context();
+    context?.clearRect(0, 0, context.canvas.width, context.canvas.height);
+  }
+}
