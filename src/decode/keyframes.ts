@@ -35,11 +35,41 @@ function forEachNal(data: Uint8Array, lengthSize: number, visit: (offset: number
   return offset === data.byteLength;
 }
 
-/** H.264 / H.265 with length-prefixed NAL units: an IDR (H.264) or IRAP (H.265) slice. */
+const SEI_RECOVERY_POINT = 6;
+
+/** Whether an H.264 SEI NAL unit (from its payload, after the header byte) carries a recovery point. */
+function hasRecoveryPoint(data: Uint8Array, start: number, end: number): boolean {
+  let offset = start;
+  while (offset < end && data[offset] !== 0x80) {
+    let type = 0;
+    for (; data[offset] === 0xff; offset++) type += 255;
+    type += data[offset++] ?? 0;
+    let size = 0;
+    for (; data[offset] === 0xff; offset++) size += 255;
+    size += data[offset++] ?? 0;
+    if (type === SEI_RECOVERY_POINT) return true;
+    offset += size;
+  }
+  return false;
+}
+
+/** slice_type of an H.264 slice header (after the NAL header byte): 2 or 7 is an I slice. */
+function isIntraSlice(data: Uint8Array, start: number, end: number): boolean {
+  const bits = new BitReader(data.subarray(start, Math.min(end, start + 16)));
+  bits.golomb(); // first_mb_in_slice
+  return bits.golomb() % 5 === 2;
+}
+
+/**
+ * H.264 / H.265 with length-prefixed NAL units: an IDR (H.264) or IRAP (H.265) slice. An
+ * H.264 I slice after a recovery-point SEI counts too: open-GOP streams (broadcast, some
+ * cameras) may carry no IDR at all, and decoders start from such a picture.
+ */
 function isKeyNal(data: Uint8Array, lengthSize: number, h265: boolean): boolean | null {
   let key = false;
   let slice = false;
-  const wellFormed = forEachNal(data, lengthSize, (offset) => {
+  let recoveryPoint = false;
+  const wellFormed = forEachNal(data, lengthSize, (offset, length) => {
     const header = data[offset];
     if (h265) {
       const type = (header >> 1) & 0x3f;
@@ -50,9 +80,10 @@ function isKeyNal(data: Uint8Array, lengthSize: number, h265: boolean): boolean 
       }
     } else {
       const type = header & 0x1f;
+      if (type === 6 && hasRecoveryPoint(data, offset + 1, offset + length)) recoveryPoint = true;
       if (type >= 1 && type <= 5) {
         slice = true;
-        key = type === 5;
+        key = type === 5 || (type === 1 && recoveryPoint && isIntraSlice(data, offset + 1, offset + length));
         return false;
       }
     }
@@ -152,6 +183,13 @@ export function nalLengthSize(codec: Codec, description: Uint8Array | undefined)
 class BitReader {
   private position = 0;
   constructor(private readonly data: Uint8Array) {}
+
+  /** An unsigned Exp-Golomb code, ue(v). */
+  golomb(): number {
+    let zeros = 0;
+    while (zeros < 32 && this.read(1) === 0) zeros++;
+    return 2 ** zeros - 1 + this.read(zeros);
+  }
 
   read(count: number): number {
     let value = 0;

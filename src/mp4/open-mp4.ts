@@ -1,5 +1,7 @@
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie } from 'mp4box';
 import { RerunVideoError, isAbortError } from '../errors.js';
+import type { SampleBytes } from '../decode/frame-decoder.js';
+import { repairAnnexB } from './annexb.js';
 import { StreamedBytes } from './byte-source.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
@@ -17,7 +19,7 @@ export interface OpenOptions {
 
 export interface OpenedVideo {
   track: VideoTrack;
-  bytes: StreamedBytes;
+  bytes: SampleBytes;
 }
 
 /** Checks that a buffer starts like an ISO-BMFF file, so junk fails before it all downloads. */
@@ -30,9 +32,15 @@ export function looksLikeMp4(head: Uint8Array): boolean {
 /**
  * Streams `url`, parses it with mp4box and resolves with the first video track's sample
  * table as soon as it is known — for a file with its `moov` first, long before the download
- * ends. The download goes on into `bytes`, which the decoder reads samples from.
+ * ends. The download goes on into `bytes`, which the decoder reads samples from (converted,
+ * when a muxer wrote Annex-B start codes instead of NAL lengths).
  */
-export async function openMp4(url: string, { signal, credentials }: OpenOptions): Promise<OpenedVideo> {
+export async function openMp4(url: string, options: OpenOptions): Promise<OpenedVideo> {
+  const { track, bytes } = await streamMp4(url, options);
+  return repairAnnexB(track, bytes);
+}
+
+async function streamMp4(url: string, { signal, credentials }: OpenOptions): Promise<{ track: VideoTrack; bytes: StreamedBytes }> {
   let response: Response;
   try {
     response = await fetch(url, { signal, credentials });
@@ -49,9 +57,9 @@ export async function openMp4(url: string, { signal, credentials }: OpenOptions)
   let parseError: string | null = null;
   file.onError = (module, message) => (parseError ??= `${module}: ${message}`);
 
-  return new Promise<OpenedVideo>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     let settled = false;
-    const settle = (result: OpenedVideo | Error) => {
+    const settle = (result: { track: VideoTrack; bytes: StreamedBytes } | Error) => {
       if (settled) return;
       settled = true;
       if (result instanceof Error) reject(result);
