@@ -80,6 +80,19 @@ export class RerunVideo extends LitElement {
   /** URL of the MP4 (`http(s):`, relative, `blob:` or `data:`). Changing it drops all work for the old one. */
   @property() src: string | null = null;
 
+  /**
+   * A `Blob` or `File` to show, as on `<video>`: it takes precedence over `src`, and is read in
+   * slices (a file the user dropped is shown without being uploaded or copied whole).
+   */
+  @property({ attribute: false }) srcObject: Blob | null = null;
+
+  /**
+   * MiB of sample bytes kept in memory when the file is read by range (servers with range
+   * requests, `srcObject`); a server without ranges streams the whole file into memory.
+   * Applies from the next load.
+   */
+  @property({ type: Number, attribute: 'cache-size' }) cacheSize = 64;
+
   /** Presentation time to show, in seconds: the frame whose interval contains it. */
   @property({ type: Number }) time = 0;
 

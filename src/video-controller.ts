@@ -31,6 +31,10 @@ export type VideoState = 'empty' | 'loading' | 'ready' | 'fallback' | 'error';
 /** What the controller needs from the element. */
 export interface VideoHost extends ReactiveControllerHost, HTMLElement {
   readonly src: string | null;
+  /** A `Blob` or `File` to show instead of `src`, as on `<video>`. */
+  readonly srcObject: Blob | null;
+  /** MiB of sample bytes kept in memory (range requests and Blobs). */
+  readonly cacheSize: number;
   readonly time: number;
   readonly hardwareAcceleration: HardwareAcceleration;
   readonly crossOrigin: string | null;
@@ -68,7 +72,8 @@ interface FrameSource {
 
 /** The inputs that shape a load, compared to decide how much work a change needs. */
 interface Inputs {
-  src: string | null;
+  /** `srcObject`, else `src`. */
+  src: string | Blob | null;
   credentials: RequestCredentials;
   codecHint: string | null;
   hardwareAcceleration: HardwareAcceleration;
@@ -188,7 +193,7 @@ export class VideoController implements ReactiveController {
     if (!this.host.isConnected) return;
     if (!this.host.hasAttribute('state')) this.host.setAttribute('state', this.state);
     const next: Inputs = {
-      src: this.host.src || null,
+      src: this.host.srcObject ?? (this.host.src || null),
       credentials: this.credentials,
       codecHint: this.host.codecHint || null,
       hardwareAcceleration: this.host.hardwareAcceleration,
@@ -219,10 +224,11 @@ export class VideoController implements ReactiveController {
   /** Starts a new run; `refetch` drops the fetched file too (a new src), `supersede` the pending seek. */
   private reload(refetch: boolean, supersede: boolean): void {
     const { opening, abort, announced } = this;
-    this.abort = null; // not aborted when the fetch goes on
+    if (refetch) this.dropFile();
+    this.abort = null; // the fetch goes on for the new decision
+    this.opening = null;
     this.unload();
-    if (refetch) abort?.abort();
-    else Object.assign(this, { opening, abort, announced });
+    if (!refetch) Object.assign(this, { opening, abort, announced });
     if (!this.inputs?.src) {
       this.serve(); // nothing to show: a pending seek rejects
       return;
@@ -234,9 +240,7 @@ export class VideoController implements ReactiveController {
 
   private unload(): void {
     this.run++;
-    this.abort?.abort();
-    this.abort = null;
-    this.opening = null;
+    this.dropFile();
     this.announced = null;
     this.closeSources();
     this.track = null;
@@ -262,13 +266,23 @@ export class VideoController implements ReactiveController {
   }
 
   /** Fetches the file once per src; later decisions on it reuse the same promise. */
-  private open(src: string): Promise<OpenedVideo> {
+  private open(src: string | Blob): Promise<OpenedVideo> {
     if (!this.opening) {
       this.abort = new AbortController();
-      const url = new URL(src, document.baseURI).href;
-      this.opening = openMp4(url, { signal: this.abort.signal, credentials: this.credentials });
+      const input = typeof src === 'string' ? new URL(src, document.baseURI).href : src;
+      const cacheSize = Number(this.host.cacheSize);
+      const cacheBytes = cacheSize > 0 && Number.isFinite(cacheSize) ? cacheSize * 1024 * 1024 : undefined;
+      this.opening = openMp4(input, { signal: this.abort.signal, credentials: this.credentials, cacheBytes });
     }
     return this.opening;
+  }
+
+  /** Drops the fetched file: its downloads stop and its bytes are let go. */
+  private dropFile(): void {
+    this.abort?.abort();
+    this.abort = null;
+    this.opening?.then(({ bytes }) => bytes.close(), () => {});
+    this.opening = null;
   }
 
   private async load(run: number): Promise<void> {
@@ -391,9 +405,7 @@ export class VideoController implements ReactiveController {
     if (this.state === 'error') return;
     const info = toErrorInfo(error, 'decode');
     this.run++;
-    this.abort?.abort();
-    this.abort = null;
-    this.opening = null;
+    this.dropFile();
     this.closeSources();
     this.track = null;
     this.error = info;

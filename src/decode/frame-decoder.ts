@@ -1,5 +1,6 @@
 import { MissingBytesError, RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
 import { LatestRequest } from '../latest-request.js';
+import type { ByteSource } from '../mp4/byte-source.js';
 import type { VideoSample, VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
@@ -25,11 +26,6 @@ const MAX_PRIME_SAMPLES = 8;
 /** A move back by at most this many frames is stepping or scrubbing back: worth caching for. */
 const STEP_BACK_FRAMES = 8;
 
-/** Where the samples' bytes come from. */
-export interface SampleBytes {
-  read(offset: number, size: number): Promise<Uint8Array>;
-}
-
 /** Frame counts the element reports in `getVideoPlaybackQuality()`; shared by its decoders. */
 export interface DecoderCounters {
   /** Frames that came out of a decoder. */
@@ -40,7 +36,7 @@ export interface DecoderCounters {
 
 export interface FrameDecoderOptions {
   track: VideoTrack;
-  bytes: SampleBytes;
+  bytes: ByteSource;
   hardwareAcceleration: HardwareAcceleration;
   /** Draws the requested frame (decoded now, or from the cache). Must not keep it. */
   paint(image: VideoFrame | ImageBitmap, index: number): void;
@@ -411,7 +407,12 @@ export class FrameDecoder {
         try {
           await this.step();
         } catch (error) {
-          if (this.closed || isAbortError(error)) return;
+          if (this.closed) return;
+          if (isAbortError(error)) {
+            // The bytes were closed under it (the element let go of the file): settle, stop.
+            this.target.cancel(error);
+            return;
+          }
           // configure() and decode() may also throw NotSupportedError themselves.
           if (error instanceof DOMException && error.name === 'NotSupportedError') {
             this.fatal(new UnsupportedCodecError(`This browser cannot decode ${this.track.codec}: ${error.message}`));
@@ -482,6 +483,18 @@ export class FrameDecoder {
     return false;
   }
 
+  /** Asks the byte source for the bytes of the GOP starting at key sample `key`, in one go. */
+  private prefetchGop(key: number): void {
+    if (!this.options.bytes.prefetch) return;
+    let start = Infinity;
+    let end = 0;
+    for (let i = key; i < this.samples.length && (i === key || this.gops[i] === key); i++) {
+      start = Math.min(start, this.samples[i].offset);
+      end = Math.max(end, this.samples[i].offset + this.samples[i].size);
+    }
+    if (end > start) this.options.bytes.prefetch(start, end - start);
+  }
+
   /**
    * The last sample of the priming run from key sample `from`: one past the first sample that
    * reorders. (Ending on the reordered one left Chromium and Firefox dropping the real run's
@@ -544,9 +557,11 @@ export class FrameDecoder {
       }
       this.run = newRun(plan.from);
       this.priming = this.primeReorder ? { next: plan.from, end: this.primeEnd(plan.from) } : null;
+      this.prefetchGop(plan.from);
     } else if (plan.kind === 'jump') {
       this.run.start = plan.from;
       this.run.next = plan.from;
+      this.prefetchGop(plan.from);
     }
     const end = Math.min(samples.length, this.firstMissing);
 

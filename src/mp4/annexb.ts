@@ -4,7 +4,7 @@
  * wants length-prefixed NAL units and the SPS/PPS in the description, so such samples are
  * converted as they are read, and the description is rebuilt from the stream's own SPS/PPS.
  */
-import type { SampleBytes } from '../decode/frame-decoder.js';
+import type { ByteSource } from './byte-source.js';
 import type { VideoTrack } from './video-track.js';
 
 /** Whether `data` parses as length-prefixed NAL units (4-byte lengths) from end to end. */
@@ -79,7 +79,7 @@ export function avcCWithParameterSets(original: Uint8Array | undefined, units: U
  * first sample's parameter sets (H.264) and bytes that convert every sample as it is read.
  * Otherwise returns them as they are.
  */
-export async function repairAnnexB(track: VideoTrack, bytes: SampleBytes): Promise<{ track: VideoTrack; bytes: SampleBytes }> {
+export async function repairAnnexB(track: VideoTrack, bytes: ByteSource): Promise<{ track: VideoTrack; bytes: ByteSource }> {
   const family = track.codec.slice(0, 4);
   if (!['avc1', 'avc3', 'hvc1', 'hev1'].includes(family) || track.samples.length === 0) return { track, bytes };
   const first = track.samples[0];
@@ -91,6 +91,13 @@ export async function repairAnnexB(track: VideoTrack, bytes: SampleBytes): Promi
   }
   if (!isAnnexB(head)) return { track, bytes };
   const description = family.startsWith('avc') ? avcCWithParameterSets(track.description, annexBUnits(head)) : null;
-  const converting: SampleBytes = { read: async (offset, size) => toLengthPrefixed(await bytes.read(offset, size)) };
+  const converting: ByteSource = {
+    get size() {
+      return bytes.size;
+    },
+    read: async (offset, size) => toLengthPrefixed(await bytes.read(offset, size)),
+    prefetch: bytes.prefetch?.bind(bytes),
+    close: () => bytes.close(),
+  };
   return { track: { ...track, description: description ?? track.description }, bytes: converting };
 }

@@ -1,19 +1,52 @@
-import { MissingBytesError } from '../errors.js';
+import { MissingBytesError, RerunVideoError, abortError, isAbortError } from '../errors.js';
 
 /**
- * The bytes of one file as they arrive from a single streaming GET. Readers ask for a byte
- * range and wait until the download has reached it, so decoding starts while the rest of
- * the file is still coming in.
+ * The bytes of one file, read by range: the MP4 parser reads the boxes that describe the
+ * file, the decoder reads samples. Implemented by a streamed download (servers without
+ * ranges), by HTTP range requests, and by `Blob` slices.
  */
-export class StreamedBytes {
+export interface ByteSource {
+  /** Total size in bytes, when known. */
+  readonly size: number | null;
+  /**
+   * Resolves with `[offset, offset + length)`, a copy the caller may keep. Past the end of
+   * the file it rejects with a MissingBytesError; a failed fetch is a `network` error.
+   */
+  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Says that `[offset, offset + length)` will be read soon (a GOP about to be decoded), so a
+   * source that fetches by range gets it in one request. Optional; never fails.
+   */
+  prefetch?(offset: number, length: number): void;
+  /** Stops all fetching and drops what is held. */
+  close(): void;
+}
+
+/** Sample bytes kept by the range and Blob sources, unless `cache-size` says otherwise. */
+export const DEFAULT_CACHE_BYTES = 64 * 1024 * 1024;
+
+function truncated(offset: number, end: number, size: number): MissingBytesError {
+  return new MissingBytesError(`The file ends at byte ${size}, before the sample at bytes ${offset}..${end}: it is truncated.`);
+}
+
+/**
+ * The bytes of one file as they arrive from a single streaming GET (a server without range
+ * support, `data:` URLs). Readers wait until the download has reached their range, so
+ * decoding starts while the rest of the file is still coming in. It holds the whole file.
+ */
+export class StreamedBytes implements ByteSource {
   private buffer: Uint8Array;
   private length = 0;
   private done = false;
   private failure: unknown = null;
   private waiters: Array<() => void> = [];
 
-  constructor(expectedSize: number | null) {
+  constructor(private readonly expectedSize: number | null, private readonly cancel: () => void = () => {}) {
     this.buffer = new Uint8Array(expectedSize && expectedSize > 0 ? expectedSize : 1 << 20);
+  }
+
+  get size(): number | null {
+    return this.done ? this.length : this.expectedSize;
   }
 
   append(chunk: Uint8Array): void {
@@ -34,23 +67,25 @@ export class StreamedBytes {
   }
 
   fail(error: unknown): void {
-    this.failure = error;
+    this.failure ??= error;
     this.wake();
   }
 
-  /** Resolves with a copy of `[offset, offset + size)` once the download has reached it. */
-  async read(offset: number, size: number): Promise<Uint8Array> {
-    const end = offset + size;
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length;
     while (this.length < end) {
       if (this.failure) throw this.failure;
-      if (this.done) {
-        throw new MissingBytesError(
-          `The file ends at byte ${this.length}, before the sample at bytes ${offset}..${end}: it is truncated.`,
-        );
-      }
+      if (this.done) throw truncated(offset, end, this.length);
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     return this.buffer.slice(offset, end);
+  }
+
+  close(): void {
+    this.fail(abortError('The file was closed'));
+    this.cancel();
+    this.buffer = new Uint8Array(0);
+    this.length = 0;
   }
 
   private wake(): void {
@@ -58,4 +93,195 @@ export class StreamedBytes {
     this.waiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/** Fetches `[start, end)` of the file, exactly. */
+export type RangeReader = (start: number, end: number, signal: AbortSignal) => Promise<Uint8Array>;
+
+/** Block size of the cache: reads are rounded out to whole blocks. */
+const BLOCK = 64 * 1024;
+/** A miss fetches at least this much (in blocks) in one request: samples are read in order. */
+const READ_AHEAD_BLOCKS = 2;
+/** A prefetch larger than this is not worth holding in the cache at once. */
+const MAX_PREFETCH = 16 * 1024 * 1024;
+
+/**
+ * A file read in byte ranges (HTTP range requests, Blob slices) through a cache of blocks
+ * with a byte budget, least recently used evicted first. Reads of neighbouring samples share
+ * blocks, and a miss fetches a few blocks ahead in one request, so a GOP costs a handful of
+ * requests, not one per sample. Memory stays within the budget whatever the file's length
+ * (plus the blocks of reads in flight).
+ */
+export class CachedSource implements ByteSource {
+  /** Size of the first read when a file is opened: whole blocks, which the probe fills. */
+  static readonly PROBE_BYTES = 4 * BLOCK;
+
+  private readonly blocks = new Map<number, Uint8Array>();
+  private readonly pending = new Map<number, Promise<Uint8Array>>();
+  private readonly pendingStart = new Map<Promise<Uint8Array>, number>();
+  private held = 0;
+  private readonly abort = new AbortController();
+
+  constructor(
+    readonly size: number,
+    private readonly fetchRange: RangeReader,
+    private readonly budget = DEFAULT_CACHE_BYTES,
+    head?: Uint8Array,
+  ) {
+    // The probe's bytes, in whole blocks (the last one too when it is the whole file).
+    if (head) {
+      for (let b = 0; (b + 1) * BLOCK <= head.byteLength || (b * BLOCK < head.byteLength && head.byteLength >= size); b++) {
+        this.store(b, head.slice(b * BLOCK, Math.min(head.byteLength, (b + 1) * BLOCK)));
+      }
+    }
+  }
+
+  /** Bytes held in the cache now. */
+  get cachedBytes(): number {
+    return this.held;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length;
+    if (offset < 0 || length < 0) throw new RangeError(`Bad range ${offset}+${length}`);
+    if (end > this.size) throw truncated(offset, end, this.size);
+    const out = new Uint8Array(length);
+    const first = Math.floor(offset / BLOCK);
+    const last = Math.floor((end - 1) / BLOCK);
+    for (let b = first; b <= last && length > 0; b++) {
+      const cached = this.blocks.get(b);
+      if (cached) {
+        // Touch: the most recently used block goes last in the map's order.
+        this.blocks.delete(b);
+        this.blocks.set(b, cached);
+      }
+      const block = cached ?? (await this.load(b, last));
+      const from = Math.max(offset, b * BLOCK);
+      const to = Math.min(end, (b + 1) * BLOCK);
+      out.set(block.subarray(from - b * BLOCK, to - b * BLOCK), from - offset);
+    }
+    return out;
+  }
+
+  prefetch(offset: number, length: number): void {
+    const end = Math.min(this.size, offset + Math.min(length, MAX_PREFETCH, this.budget / 2));
+    if (offset < 0 || end <= offset) return;
+    const last = Math.floor((end - 1) / BLOCK);
+    for (let b = Math.floor(offset / BLOCK); b <= last; b++) {
+      if (this.blocks.has(b) || this.pending.has(b)) continue;
+      const end = this.missingRun(b, last);
+      this.fetchBlocks(b, end).catch(() => {}); // a read of these bytes reports the failure
+      b = end;
+    }
+  }
+
+  close(): void {
+    this.abort.abort();
+    this.blocks.clear();
+    this.held = 0;
+  }
+
+  /** The last block of the run of missing blocks from `b` to at most `last`. */
+  private missingRun(b: number, last: number): number {
+    let end = b;
+    while (end + 1 <= last && !this.blocks.has(end + 1) && !this.pending.has(end + 1)) end++;
+    return end;
+  }
+
+  /** Loads block `b` (with the missing blocks after it, up to `last` or the read-ahead). */
+  private async load(b: number, last: number): Promise<Uint8Array> {
+    const inFlight = this.pending.get(b);
+    if (inFlight) {
+      // Another read is fetching it; its bytes serve this one even if the cache let go of them.
+      const [from, bytes] = [this.pendingStart.get(inFlight)!, await inFlight];
+      return bytes.slice((b - from) * BLOCK, (b - from + 1) * BLOCK);
+    }
+    const lastBlock = Math.floor((this.size - 1) / BLOCK);
+    const bytes = await this.fetchBlocks(b, this.missingRun(b, Math.min(lastBlock, Math.max(last, b + READ_AHEAD_BLOCKS - 1))));
+    return bytes.subarray(0, BLOCK);
+  }
+
+  /** Fetches blocks `b..end` in one request into the cache; resolves with their bytes. */
+  private fetchBlocks(b: number, end: number): Promise<Uint8Array> {
+    const start = b * BLOCK;
+    const stop = Math.min(this.size, (end + 1) * BLOCK);
+    const loading = (async () => {
+      if (this.abort.signal.aborted) throw abortError('The file was closed');
+      const bytes = await this.fetchRange(start, stop, this.abort.signal);
+      if (bytes.byteLength !== stop - start) {
+        throw new RerunVideoError('network', `Asked for bytes ${start}..${stop} and got ${bytes.byteLength} bytes.`);
+      }
+      for (let k = b; k <= end; k++) this.store(k, bytes.slice((k - b) * BLOCK, Math.min(bytes.byteLength, (k - b + 1) * BLOCK)));
+      return bytes;
+    })();
+    this.pendingStart.set(loading, b);
+    for (let k = b; k <= end; k++) this.pending.set(k, loading);
+    const done = () => {
+      this.pendingStart.delete(loading);
+      for (let k = b; k <= end; k++) if (this.pending.get(k) === loading) this.pending.delete(k);
+    };
+    loading.then(done, done);
+    return loading;
+  }
+
+  private store(b: number, block: Uint8Array): void {
+    if (this.abort.signal.aborted) return;
+    const old = this.blocks.get(b);
+    if (old) this.held -= old.byteLength;
+    this.blocks.set(b, block);
+    this.held += block.byteLength;
+    for (const [victim, bytes] of this.blocks) {
+      if (this.held <= this.budget || victim === b) break;
+      this.blocks.delete(victim);
+      this.held -= bytes.byteLength;
+    }
+  }
+}
+
+/** Reads `Blob` slices (a `File` the user dropped: nothing is uploaded). */
+export function blobReader(blob: Blob): RangeReader {
+  return async (start, end, signal) => {
+    if (signal.aborted) throw abortError('The file was closed');
+    try {
+      return new Uint8Array(await blob.slice(start, end).arrayBuffer());
+    } catch (error) {
+      throw new RerunVideoError('network', `Could not read the file: ${(error as Error).message}`);
+    }
+  };
+}
+
+/** Parses `Content-Range: bytes a-b/total`. */
+export function parseContentRange(header: string | null): { start: number; end: number; total: number | null } | null {
+  const match = header ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/i.exec(header.trim()) : null;
+  if (!match) return null;
+  return { start: Number(match[1]), end: Number(match[2]) + 1, total: match[3] === '*' ? null : Number(match[3]) };
+}
+
+/** Reads byte ranges of `url` with `Range` requests; each must come back as that 206. */
+export function httpRangeReader(url: string, label: string, credentials: RequestCredentials): RangeReader {
+  return async (start, end, signal) => {
+    let response: Response;
+    try {
+      response = await fetch(url, { signal, credentials, headers: { Range: `bytes=${start}-${end - 1}` } });
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      throw new RerunVideoError('network', `Could not fetch bytes ${start}..${end} of ${label}: ${(error as Error).message}`);
+    }
+    const range = parseContentRange(response.headers.get('content-range'));
+    if (response.status !== 206 || !range || range.start !== start || range.end !== end) {
+      response.body?.cancel().catch(() => {});
+      throw new RerunVideoError(
+        'network',
+        `Asked ${label} for bytes ${start}..${end} and got HTTP ${response.status}` +
+          (range ? ` with bytes ${range.start}..${range.end}` : '') +
+          ': the server does not serve byte ranges consistently.',
+      );
+    }
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      throw new RerunVideoError('network', `The download of bytes ${start}..${end} of ${label} failed: ${(error as Error).message}`);
+    }
+  };
 }

@@ -1,8 +1,8 @@
 import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie } from 'mp4box';
-import { RerunVideoError, isAbortError } from '../errors.js';
-import type { SampleBytes } from '../decode/frame-decoder.js';
+import { MissingBytesError, RerunVideoError } from '../errors.js';
 import { repairAnnexB } from './annexb.js';
-import { StreamedBytes } from './byte-source.js';
+import type { ByteSource } from './byte-source.js';
+import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
 // mp4box logs parse problems to the console itself; failures reach us through onError and
@@ -12,14 +12,14 @@ Log.setLogLevel(() => {});
 /** Top-level box types a real MP4/QuickTime file can start with. */
 const FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wide', 'sidx', 'moof', 'pdin', 'uuid', 'meta', 'junk', 'pnot']);
 
-export interface OpenOptions {
-  signal: AbortSignal;
-  credentials: RequestCredentials;
-}
+/** A box that describes the file (not `mdat`) larger than this is taken for damage. */
+const MAX_BOX_BYTES = 256 * 1024 * 1024;
+
+export type OpenOptions = SourceOptions;
 
 export interface OpenedVideo {
   track: VideoTrack;
-  bytes: SampleBytes;
+  bytes: ByteSource;
 }
 
 /** Checks that a buffer starts like an ISO-BMFF file, so junk fails before it all downloads. */
@@ -30,96 +30,99 @@ export function looksLikeMp4(head: Uint8Array): boolean {
 }
 
 /**
- * Streams `url`, parses it with mp4box and resolves with the first video track's sample
- * table as soon as it is known — for a file with its `moov` first, long before the download
- * ends. The download goes on into `bytes`, which the decoder reads samples from (converted,
- * when a muxer wrote Annex-B start codes instead of NAL lengths).
+ * Opens a URL or a `Blob` and resolves with its first video track's sample table, read with
+ * as few bytes as the file allows: with range requests (or a Blob) only the boxes that
+ * describe it — a `moov` at the end is found by skipping over `mdat` — and with a streamed
+ * download as soon as the `moov` has arrived. Samples are read from `bytes` (converted as
+ * read when a muxer wrote Annex-B start codes instead of NAL lengths).
  */
-export async function openMp4(url: string, options: OpenOptions): Promise<OpenedVideo> {
-  const { track, bytes } = await streamMp4(url, options);
-  return repairAnnexB(track, bytes);
+export async function openMp4(input: string | Blob, options: OpenOptions): Promise<OpenedVideo> {
+  const label = typeof input === 'string' ? describeUrl(input) : 'the file';
+  const source = typeof input === 'string' ? await openUrl(input, options) : blobSource(input, options.cacheBytes);
+  try {
+    const track = await parseMp4(source, label);
+    return await repairAnnexB(track, source);
+  } catch (error) {
+    source.close();
+    throw error;
+  }
 }
 
-async function streamMp4(url: string, { signal, credentials }: OpenOptions): Promise<{ track: VideoTrack; bytes: StreamedBytes }> {
-  let response: Response;
+/** Reads up to `length` bytes at `offset`: fewer where a file of unknown length ends. */
+async function readUpTo(source: ByteSource, offset: number, length: number): Promise<Uint8Array | null> {
+  const size = source.size;
+  const wanted = size === null ? length : Math.min(length, size - offset);
+  if (wanted <= 0) return null;
   try {
-    response = await fetch(url, { signal, credentials });
+    return await source.read(offset, wanted);
   } catch (error) {
-    if (isAbortError(error)) throw error;
-    throw new RerunVideoError('network', `Could not fetch ${url}: ${(error as Error).message}`);
+    // A stream without Content-Length: its size is known once it has ended.
+    if (!(error instanceof MissingBytesError) || size !== null || source.size === null) throw error;
+    return readUpTo(source, offset, length);
   }
-  if (!response.ok) {
-    throw new RerunVideoError('network', `Could not fetch ${url}: HTTP ${response.status} ${response.statusText}`.trim());
-  }
-  const length = Number(response.headers.get('content-length')) || null;
-  const bytes = new StreamedBytes(length);
+}
+
+/**
+ * Walks the top-level boxes and hands mp4box each one whole, except `mdat`, of which it gets
+ * only the header: the sample table needs the boxes that describe the file (`moov`, and each
+ * fragment's `moof`), never the media data. A plain file is done once its `moov` is parsed
+ * (for a `moov` at the end, the `mdat` before it is skipped unread); a fragmented one after
+ * its last fragment.
+ */
+async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> {
   const file = createFile() as ISOFile;
   let parseError: string | null = null;
   file.onError = (module, message) => (parseError ??= `${module}: ${message}`);
+  let ready: Movie | null = null;
+  file.onReady = (info) => (ready = info);
+  const fail = (why: string) => new RerunVideoError('format', `${label} could not be parsed: ${why}`);
 
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const settle = (result: { track: VideoTrack; bytes: StreamedBytes } | Error) => {
-      if (settled) return;
-      settled = true;
-      if (result instanceof Error) reject(result);
-      else resolve(result);
-    };
-    const finishTrack = (info: Movie) => {
-      try {
-        settle({ track: buildVideoTrack(file, info), bytes });
-      } catch (error) {
-        settle(error as Error);
-      }
-    };
-    file.onReady = (info) => {
-      // Fragments add samples as they arrive: wait for the whole file before building.
-      if (!info.isFragmented) finishTrack(info);
-    };
+  for (let position = 0; ; ) {
+    const header = await readUpTo(source, position, 16);
+    if (!header || header.byteLength < 8) break;
+    const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+    const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
+    if (position === 0 && !looksLikeMp4(header)) {
+      throw new RerunVideoError('format', `${label} is not an MP4 file (it does not start with an MP4 box).`);
+    }
+    let size = view.getUint32(0);
+    let headerSize = 8;
+    if (size === 1 && header.byteLength >= 16) {
+      size = Number(view.getBigUint64(8));
+      headerSize = 16;
+    } else if (size === 0) {
+      size = (source.size ?? Infinity) - position; // to the end of the file
+    }
+    if (size < headerSize) throw fail(`the box at byte ${position} (${JSON.stringify(type)}) has size ${size}.`);
+    if (type !== 'mdat' && size > MAX_BOX_BYTES) throw fail(`the ${JSON.stringify(type)} box at byte ${position} claims ${size} bytes.`);
+    const data = type === 'mdat' || !Number.isFinite(size) ? header.subarray(0, headerSize) : await readUpTo(source, position, size);
+    if (!data) break;
+    try {
+      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(data.slice().buffer, position));
+    } catch (error) {
+      throw fail(`its boxes are damaged (${(error as Error).message}).`);
+    }
+    if (parseError) throw fail(parseError);
+    const info = ready as Movie | null;
+    if (info && !info.isFragmented) return build(file, info, fail);
+    if (data.byteLength < Math.min(size, type === 'mdat' ? headerSize : size)) break; // the file ends inside it
+    position += size;
+  }
+  try {
+    file.flush();
+  } catch (error) {
+    throw fail(`its boxes are damaged (${(error as Error).message}).`);
+  }
+  if (parseError) throw fail(parseError);
+  if (!file.moov) throw new RerunVideoError('format', `${label} is not a playable MP4 file: no movie header (moov) was found.`);
+  return build(file, file.getInfo(), fail);
+}
 
-    void (async () => {
-      const reader = response.body!.getReader();
-      let offset = 0;
-      try {
-        for (;;) {
-          let next: ReadableStreamReadResult<Uint8Array>;
-          try {
-            next = await reader.read();
-          } catch (error) {
-            if (isAbortError(error)) throw error;
-            throw new RerunVideoError('network', `The download of ${url} failed: ${(error as Error).message}`);
-          }
-          const { done, value } = next;
-          if (done) break;
-          if (offset === 0 && value.byteLength >= 8 && !looksLikeMp4(value)) {
-            throw new RerunVideoError('format', `${url} is not an MP4 file (it does not start with an MP4 box).`);
-          }
-          bytes.append(value);
-          // mp4box keeps the buffers it is given: hand it its own copy.
-          const chunk = MP4BoxBuffer.fromArrayBuffer(value.slice().buffer, offset);
-          offset += value.byteLength;
-          if (!settled) file.appendBuffer(chunk);
-          if (parseError) throw new RerunVideoError('format', `${url} could not be parsed: ${parseError}`);
-        }
-        bytes.finish();
-        if (!settled) {
-          file.flush();
-          if (parseError) throw new RerunVideoError('format', `${url} could not be parsed: ${parseError}`);
-          if (!file.moov) {
-            throw new RerunVideoError('format', `${url} is not a playable MP4 file: no movie header (moov) was found.`);
-          }
-          finishTrack(file.getInfo());
-        }
-      } catch (error) {
-        const failure = isAbortError(error)
-          ? error
-          : error instanceof RerunVideoError
-            ? error
-            : new RerunVideoError('format', `${url} could not be parsed: ${(error as Error).message}`);
-        bytes.fail(failure);
-        settle(failure as Error);
-        reader.cancel().catch(() => {});
-      }
-    })();
-  });
+function build(file: ISOFile, info: Movie, fail: (why: string) => RerunVideoError): VideoTrack {
+  try {
+    return buildVideoTrack(file, info);
+  } catch (error) {
+    if (error instanceof RerunVideoError) throw error;
+    throw fail(`its boxes are damaged (${(error as Error).message}).`);
+  }
 }

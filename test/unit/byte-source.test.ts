@@ -1,0 +1,84 @@
+import { expect } from '@open-wc/testing';
+import { CachedSource, StreamedBytes, parseContentRange } from '../../src/mp4/byte-source.js';
+import { MissingBytesError } from '../../src/errors.js';
+
+/** A file whose byte i is i % 251, read through a counting reader. */
+function file() {
+  const requests: Array<[number, number]> = [];
+  const reader = async (start: number, end: number) => {
+    requests.push([start, end]);
+    return Uint8Array.from({ length: end - start }, (_, i) => (start + i) % 251);
+  };
+  return { requests, reader };
+}
+
+const expectBytes = (bytes: Uint8Array, offset: number) =>
+  bytes.forEach((value, i) => {
+    if (value !== (offset + i) % 251) throw new Error(`byte ${offset + i} is ${value}`);
+  });
+
+describe('CachedSource', () => {
+  it('reads exact ranges across blocks, and serves repeats from its blocks', async () => {
+    const { requests, reader } = file();
+    const source = new CachedSource(1_000_000, reader);
+    expectBytes(await source.read(70_000, 100_000), 70_000);
+    const count = requests.length;
+    expectBytes(await source.read(80_000, 5), 80_000);
+    expect(requests.length).to.equal(count);
+    expect(requests.length).to.be.at.most(2);
+  });
+
+  it('keeps within its byte budget however much is read, least recently used out first', async () => {
+    const { reader } = file();
+    const source = new CachedSource(10_000_000, reader, 300_000);
+    for (let offset = 0; offset < 10_000_000 - 200_000; offset += 150_000) {
+      expectBytes(await source.read(offset, 120_000), offset);
+      expect(source.cachedBytes).to.be.at.most(300_000);
+    }
+  });
+
+  it('a budget smaller than one read still answers it', async () => {
+    const { reader } = file();
+    const source = new CachedSource(1_000_000, reader, 1000);
+    expectBytes(await source.read(10, 300_000), 10);
+  });
+
+  it('prefetch fetches a range in one request, and later reads hit it', async () => {
+    const { requests, reader } = file();
+    const source = new CachedSource(5_000_000, reader);
+    source.prefetch(1_000_000, 900_000);
+    expect(requests).to.have.length(1);
+    for (let offset = 1_000_000; offset < 1_900_000; offset += 50_000) expectBytes(await source.read(offset, 40_000), offset);
+    expect(requests).to.have.length(1);
+  });
+
+  it('past the end is a MissingBytesError; a short answer is a network error', async () => {
+    const source = new CachedSource(1000, file().reader);
+    const past = await source.read(900, 200).catch((error: unknown) => error);
+    expect(past).to.be.instanceOf(MissingBytesError);
+    const short = new CachedSource(1_000_000, async (start, end) => new Uint8Array(end - start - 1));
+    const error = await short.read(0, 10).catch((e: unknown) => e);
+    expect(error).to.have.property('code', 'network');
+  });
+});
+
+describe('StreamedBytes', () => {
+  it('waits for bytes, then fails reads past the end as truncated', async () => {
+    const bytes = new StreamedBytes(null);
+    const pending = bytes.read(2, 3);
+    bytes.append(Uint8Array.of(0, 1, 2, 3, 4, 5));
+    expect([...(await pending)]).to.deep.equal([2, 3, 4]);
+    bytes.finish();
+    expect(bytes.size).to.equal(6);
+    expect(await bytes.read(4, 4).catch((e: unknown) => e)).to.be.instanceOf(MissingBytesError);
+  });
+});
+
+describe('parseContentRange', () => {
+  it('reads start, end (exclusive) and total', () => {
+    expect(parseContentRange('bytes 0-99/1000')).to.deep.equal({ start: 0, end: 100, total: 1000 });
+    expect(parseContentRange('bytes 5-9/*')).to.deep.equal({ start: 5, end: 10, total: null });
+    expect(parseContentRange('items 0-1/2')).to.equal(null);
+    expect(parseContentRange(null)).to.equal(null);
+  });
+});
