@@ -51,7 +51,9 @@ export function buildTimeline({ cts, timescale, movieTimescale, edits, fragmente
   let delay = 0;
   let mediaStart = 0;
   let mediaEnd = Infinity;
-  for (const edit of edits ?? []) {
+  // Edits in a movie timescale of 0 (a damaged mvhd) cannot be placed: ignore them.
+  const usable = movieTimescale > 0 ? (edits ?? []).filter((e) => Number.isFinite(e.segment_duration) && Number.isFinite(e.media_time)) : [];
+  for (const edit of usable) {
     if (edit.media_time === -1) {
       delay += edit.segment_duration / movieTimescale;
       continue;
@@ -62,7 +64,7 @@ export function buildTimeline({ cts, timescale, movieTimescale, edits, fragmente
     }
     break;
   }
-  const hasWindow = (edits ?? []).some((edit) => edit.media_time !== -1);
+  const hasWindow = usable.some((edit) => edit.media_time !== -1);
 
   let firstShown = Infinity;
   for (let i = 0; i < count; i++) {

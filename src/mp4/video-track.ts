@@ -138,10 +138,16 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
   }
   const raw = file.getTrackSamplesInfo(track.id) ?? [];
   if (raw.length === 0) throw new RerunVideoError('format', 'The video track has no samples.');
+  const timescale = trak.mdia.mdhd.timescale;
+  if (!(timescale > 0)) throw new RerunVideoError('format', `The video track's timescale is ${timescale}.`);
+  if (raw.some((sample) => !Number.isFinite(sample.dts))) {
+    throw new RerunVideoError('format', 'The video track has samples without a decode time: its sample tables are damaged.');
+  }
 
   const timeline = buildTimeline({
-    cts: raw.map((sample) => sample.cts),
-    timescale: trak.mdia.mdhd.timescale,
+    // A damaged ctts can leave a sample without a composition time: its decode time stands in.
+    cts: raw.map((sample) => (Number.isFinite(sample.cts) ? sample.cts : sample.dts)),
+    timescale,
     movieTimescale: info.timescale,
     edits: track.edits,
     fragmented: info.isFragmented,
@@ -160,7 +166,7 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     size: sample.size,
     isKey: sample.is_sync,
     timestampUs: Math.round(timeline.pts[i] * 1e6) + timestampOffsetUs,
-    durationUs: Math.round((sample.duration / sample.timescale) * 1e6),
+    durationUs: Math.max(0, Math.round((sample.duration / timescale) * 1e6)) || 0,
     frame: frameOf[i],
   }));
   const syncFlagsTrusted = samples[0].isKey;
@@ -197,6 +203,6 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     timestampOffsetUs,
     frameTimestamps,
     frameSample: Int32Array.from(order),
-    duration: timeline.pts[last] + raw[last].duration / raw[last].timescale,
+    duration: timeline.pts[last] + (Math.max(0, raw[last].duration / timescale) || 0),
   };
 }
