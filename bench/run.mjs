@@ -10,22 +10,24 @@
 //   npm run bench -- --no-build                        skip `npm run build` (dist/ is current)
 //
 // Steps: `npm run build` (dist/rerun-video.min.js), bench/make-media.sh (bench/media/, skips
-// existing files), a static server on 127.0.0.1 with byte ranges, then for every browser,
-// file and method a fresh page running bench/bench.html's runBench(). Prints one table per
-// browser and the ratios against the targets; writes bench/results/latest.json and .md.
+// existing files), a static server on 127.0.0.1 with byte ranges (test/server/ranges.mjs: the
+// test runner's, so ?throttle= and the other faults of test/server/faults.mjs work here too),
+// then for every browser, file and method a fresh page running bench/bench.html's runBench().
+// Prints one table per browser and the ratios against the targets; writes
+// bench/results/latest.json and .md.
 //
 // WebKit (WebKitGTK MiniBrowser through WebKitWebDriver + webdriverio) needs an X display:
 // without DISPLAY the script re-runs itself under `xvfb-run -a` when webkit is asked for.
 
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { CHROMIUM_ARGS, CHROMIUM_BIN, FIREFOX_BIN, FIREFOX_PREFS, MINIBROWSER_BIN, WEBKIT_DRIVER_BIN } from '../scripts/browsers.mjs';
+import { createRangeServer } from '../test/server/ranges.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
@@ -81,63 +83,12 @@ const opts = parseArgs(process.argv.slice(2));
 // static server with byte ranges
 // ---------------------------------------------------------------------------------------
 
-const TYPES = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.map': 'application/json',
-  '.json': 'application/json',
-  '.mp4': 'video/mp4',
-};
-
 /** Paths the server answered 404 for (reported: a page asking for missing files is suspect). */
 const notFound = new Set();
 
 function startServer() {
-  const server = http.createServer(async (req, res) => {
-    try {
-      const url = new URL(req.url, 'http://x');
-      const file = path.resolve(ROOT, '.' + path.posix.normalize('/' + decodeURIComponent(url.pathname)));
-      if (!file.startsWith(ROOT + path.sep)) return void res.writeHead(403).end();
-      const stat = await fs.promises.stat(file).catch(() => null);
-      if (!stat?.isFile()) {
-        notFound.add(url.pathname);
-        return void res.writeHead(404).end('not found');
-      }
-      const size = stat.size;
-      const headers = {
-        'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream',
-        'Accept-Ranges': 'bytes',
-        // every method downloads the file itself: no browser cache between them
-        'Cache-Control': 'no-store',
-      };
-      const m = /^bytes=(\d*)-(\d*)$/.exec(req.headers.range ?? '');
-      let start = 0;
-      let end = size - 1;
-      let status = 200;
-      if (m && (m[1] || m[2])) {
-        if (m[1] === '') start = Math.max(0, size - Number(m[2]));
-        else {
-          start = Number(m[1]);
-          if (m[2] !== '') end = Math.min(Number(m[2]), size - 1);
-        }
-        if (start >= size || end < start) {
-          return void res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
-        }
-        status = 206;
-        headers['Content-Range'] = `bytes ${start}-${end}/${size}`;
-      }
-      headers['Content-Length'] = String(end - start + 1);
-      res.writeHead(status, headers);
-      if (req.method === 'HEAD') return void res.end();
-      const stream = fs.createReadStream(file, { start, end });
-      stream.on('error', () => res.destroy());
-      res.on('close', () => stream.destroy());
-      stream.pipe(res);
-    } catch (e) {
-      res.writeHead(500).end(String(e));
-    }
-  });
+  // no-store (test/server/ranges.mjs): every method downloads the file itself, no browser cache between them
+  const server = createRangeServer(ROOT, { onNotFound: (pathname) => notFound.add(pathname) });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 

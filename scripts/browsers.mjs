@@ -1,5 +1,5 @@
 // The Debian browsers the tests and the benchmark drive, and how they are launched here.
-// Shared by web-test-runner.config.mjs and bench/run.mjs.
+// Shared by scripts/launchers.mjs (web-test-runner) and bench/run.mjs.
 
 export const CHROMIUM_BIN = '/usr/bin/chromium';
 export const FIREFOX_BIN = '/usr/bin/firefox-esr';
