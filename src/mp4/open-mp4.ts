@@ -3,6 +3,14 @@ import { MissingBytesError, RerunVideoError } from '../errors.js';
 import { repairAnnexB } from './annexb.js';
 import type { ByteSource } from './byte-source.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
+import {
+  SampleTableError,
+  isFragmentedMoov,
+  readSampleTable,
+  sampleTableBoxes,
+  stripSampleTables,
+  type SampleTable,
+} from './sample-table.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
 // mp4box logs parse problems to the console itself; failures reach us through onError and
@@ -76,6 +84,8 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
   let ready: Movie | null = null;
   file.onReady = (info) => (ready = info);
   const fail = (why: string) => new RerunVideoError('format', `${label} could not be parsed: ${why}`);
+  /** The moov as read, whose sample tables mp4box is not given. */
+  let moov: Uint8Array | null = null;
 
   for (let position = 0; ; ) {
     const header = await readUpTo(source, position, 16);
@@ -97,14 +107,19 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
     if (type !== 'mdat' && size > MAX_BOX_BYTES) throw fail(`the ${JSON.stringify(type)} box at byte ${position} claims ${size} bytes.`);
     const data = type === 'mdat' || !Number.isFinite(size) ? header.subarray(0, headerSize) : await readUpTo(source, position, size);
     if (!data) break;
+    let parsed = data;
+    if (type === 'moov' && !moov && !isFragmentedMoov(data)) {
+      moov = data;
+      parsed = stripSampleTables(data);
+    }
     try {
-      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(data.slice().buffer, position));
+      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(parsed.slice().buffer, position));
     } catch (error) {
       throw fail(`its boxes are damaged (${(error as Error).message}).`);
     }
     if (parseError) throw fail(parseError);
     const info = ready as Movie | null;
-    if (info && !info.isFragmented) return build(file, info, fail);
+    if (info && !info.isFragmented) return build(file, info, fail, moov && (await videoTable(moov, info, fail)));
     if (data.byteLength < Math.min(size, type === 'mdat' ? headerSize : size)) break; // the file ends inside it
     position += size;
   }
@@ -118,9 +133,30 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
   return build(file, file.getInfo(), fail);
 }
 
-function build(file: ISOFile, info: Movie, fail: (why: string) => RerunVideoError): VideoTrack {
+/** The sample table of the first video track of a (not fragmented) moov, by its track id. */
+async function videoTable(moov: Uint8Array, info: Movie, fail: (why: string) => RerunVideoError): Promise<Map<number, SampleTable>> {
+  const tables = new Map<number, SampleTable>();
+  const id = info.videoTracks[0]?.id;
+  const stbl = id === undefined ? undefined : sampleTableBoxes(moov).get(id);
+  if (!stbl) return tables;
   try {
-    return buildVideoTrack(file, info);
+    const table = await readSampleTable(stbl.data, stbl.box);
+    if (table) tables.set(id, table);
+  } catch (error) {
+    if (error instanceof SampleTableError) throw fail(`its sample tables are damaged (${error.message}).`);
+    throw error;
+  }
+  return tables;
+}
+
+function build(
+  file: ISOFile,
+  info: Movie,
+  fail: (why: string) => RerunVideoError,
+  tables?: ReadonlyMap<number, SampleTable> | null,
+): VideoTrack {
+  try {
+    return buildVideoTrack(file, info, tables ?? undefined);
   } catch (error) {
     if (error instanceof RerunVideoError) throw error;
     throw fail(`its boxes are damaged (${(error as Error).message}).`);

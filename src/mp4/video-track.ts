@@ -8,6 +8,7 @@ import {
   type Track,
 } from 'mp4box';
 import { RerunVideoError } from '../errors.js';
+import type { SampleTable } from './sample-table.js';
 import { buildTimeline } from './timeline.js';
 
 /** One coded sample, in decode order. */
@@ -121,11 +122,36 @@ function descriptionOf(entry: VisualSampleEntry): Uint8Array | undefined {
   return new Uint8Array(stream.buffer, 8, stream.getPosition() - 8).slice();
 }
 
+/** mp4box's samples (a fragmented file's, gathered from its `moof`s) as a SampleTable. */
+function tableOf(raw: readonly { offset: number; size: number; dts: number; cts: number; duration: number; is_sync: boolean }[]): SampleTable {
+  const count = raw.length;
+  const table: SampleTable = {
+    count,
+    offsets: new Float64Array(count),
+    sizes: new Uint32Array(count),
+    dts: new Float64Array(count),
+    cts: new Float64Array(count),
+    durations: new Float64Array(count),
+    sync: new Uint8Array(count),
+  };
+  raw.forEach((sample, i) => {
+    table.offsets[i] = sample.offset;
+    table.sizes[i] = sample.size;
+    table.dts[i] = sample.dts;
+    table.cts[i] = sample.cts;
+    table.durations[i] = sample.duration;
+    table.sync[i] = sample.is_sync ? 1 : 0;
+  });
+  return table;
+}
+
 /**
  * Builds the sample table of the file's first video track. Call once the sample lists are
  * complete (after `onReady` for a plain MP4; after the last fragment for a fragmented one).
+ * `tables` holds the `stbl`s read by `readSampleTable`, by track id; a track without one
+ * (a fragmented file) takes mp4box's samples.
  */
-export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
+export function buildVideoTrack(file: ISOFile, info: Movie, tables?: ReadonlyMap<number, SampleTable>): VideoTrack {
   const track: Track | undefined = info.videoTracks[0];
   if (!track) throw new RerunVideoError('format', 'The file has no video track.');
   const trak = file.getTrackById(track.id);
@@ -136,39 +162,56 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
   if (entry.type === 'encv') {
     throw new RerunVideoError('format', 'The video track is encrypted (encv); it cannot be decoded here.');
   }
-  const raw = file.getTrackSamplesInfo(track.id) ?? [];
-  if (raw.length === 0) throw new RerunVideoError('format', 'The video track has no samples.');
+  const own = tables?.get(track.id);
+  const table = own ?? tableOf(file.getTrackSamplesInfo(track.id) ?? []);
+  const count = table.count;
+  if (count === 0) throw new RerunVideoError('format', 'The video track has no samples.');
+  if (own) {
+    // The last sample lasts to the end of the track, as mp4box (and so far this element) has it.
+    const toEnd = trak.mdia.mdhd.duration - own.dts[count - 1];
+    if (toEnd > 0) own.durations[count - 1] = toEnd;
+  }
   const timescale = trak.mdia.mdhd.timescale;
   if (!(timescale > 0)) throw new RerunVideoError('format', `The video track's timescale is ${timescale}.`);
-  if (raw.some((sample) => !Number.isFinite(sample.dts))) {
-    throw new RerunVideoError('format', 'The video track has samples without a decode time: its sample tables are damaged.');
+  for (let i = 0; i < count; i++) {
+    if (!Number.isFinite(table.dts[i])) {
+      throw new RerunVideoError('format', 'The video track has samples without a decode time: its sample tables are damaged.');
+    }
+    // A damaged ctts can leave a sample without a composition time: its decode time stands in.
+    if (!Number.isFinite(table.cts[i])) table.cts[i] = table.dts[i];
   }
 
   const timeline = buildTimeline({
-    // A damaged ctts can leave a sample without a composition time: its decode time stands in.
-    cts: raw.map((sample) => (Number.isFinite(sample.cts) ? sample.cts : sample.dts)),
+    cts: table.cts,
     timescale,
     movieTimescale: info.timescale,
     edits: track.edits,
     fragmented: info.isFragmented,
   });
 
-  const order = [...raw.keys()]
-    .filter((i) => timeline.presented[i])
-    .sort((a, b) => timeline.pts[a] - timeline.pts[b]);
-  const frameOf = new Int32Array(raw.length).fill(-1);
+  // Presentation order: the shown samples by presentation time (already in order without B-frames).
+  let order = Uint32Array.from({ length: count }, (_, i) => i).filter((i) => timeline.presented[i] === 1);
+  const { pts } = timeline;
+  if (order.some((sample, k) => k > 0 && pts[sample] < pts[order[k - 1]])) {
+    order = order.sort((a, b) => pts[a] - pts[b] || a - b);
+  }
+  const frameOf = new Int32Array(count).fill(-1);
   order.forEach((sampleIndex, frame) => (frameOf[sampleIndex] = frame));
 
-  const earliest = timeline.pts.reduce((min, t) => Math.min(min, t), 0);
+  let earliest = 0;
+  for (let i = 0; i < count; i++) earliest = Math.min(earliest, pts[i]);
   const timestampOffsetUs = Math.round(-earliest * 1e6);
-  const samples: VideoSample[] = raw.map((sample, i) => ({
-    offset: sample.offset,
-    size: sample.size,
-    isKey: sample.is_sync,
-    timestampUs: Math.round(timeline.pts[i] * 1e6) + timestampOffsetUs,
-    durationUs: Math.max(0, Math.round((sample.duration / timescale) * 1e6)) || 0,
-    frame: frameOf[i],
-  }));
+  const samples: VideoSample[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    samples[i] = {
+      offset: table.offsets[i],
+      size: table.sizes[i],
+      isKey: table.sync[i] === 1,
+      timestampUs: Math.round(pts[i] * 1e6) + timestampOffsetUs,
+      durationUs: Math.max(0, Math.round((table.durations[i] / timescale) * 1e6)) || 0,
+      frame: frameOf[i],
+    };
+  }
   const syncFlagsTrusted = samples[0].isKey;
   if (!syncFlagsTrusted) {
     // Some muxers leave the sync flags out for open-GOP streams or fragment starts; the first
@@ -177,7 +220,7 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     samples[0].isKey = true;
   }
 
-  const frameTimestamps = order.map((i) => timeline.pts[i]);
+  const frameTimestamps = Array.from(order, (i) => pts[i]);
   const last = order[order.length - 1];
   const orientation = orientationOf(track.matrix);
   const codedWidth = entry.width;
@@ -203,6 +246,6 @@ export function buildVideoTrack(file: ISOFile, info: Movie): VideoTrack {
     timestampOffsetUs,
     frameTimestamps,
     frameSample: Int32Array.from(order),
-    duration: timeline.pts[last] + (Math.max(0, raw[last].duration / timescale) || 0),
+    duration: pts[last] + (Math.max(0, table.durations[last] / timescale) || 0),
   };
 }

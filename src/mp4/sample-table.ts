@@ -1,0 +1,240 @@
+/**
+ * The sample tables of a `moov` (stts, ctts, stss, stsc, stsz/stz2, stco/co64) read straight
+ * into typed arrays. mp4box would build an object per sample — for an hour of video, 100,000
+ * objects and one main-thread task of 150 ms — so it is handed the `moov` with these tables
+ * emptied (`stripSampleTables`) and reads only what describes the tracks, while the tables are
+ * read here, yielding to the page every so often.
+ */
+
+/** A track's samples in decode order; times in the track timescale. */
+export interface SampleTable {
+  count: number;
+  offsets: Float64Array;
+  sizes: Uint32Array;
+  dts: Float64Array;
+  /** Composition times (dts + composition offset). */
+  cts: Float64Array;
+  durations: Float64Array;
+  /** 1 for sync samples; all 1 when the file has no stss. */
+  sync: Uint8Array;
+}
+
+/** Samples read between two yields to the page. */
+const SLICE = 25_000;
+const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
+const TABLES = new Set(['stts', 'ctts', 'stss', 'stsc', 'stsz', 'stz2', 'stco', 'co64']);
+
+interface Box {
+  type: string;
+  /** Offset of the box in the buffer, and of its payload (after the header). */
+  start: number;
+  payload: number;
+  end: number;
+}
+
+/** The child boxes of `[from, to)` of `data`; stops at the first box that does not fit. */
+function children(data: Uint8Array, from: number, to: number): Box[] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const boxes: Box[] = [];
+  for (let offset = from; offset + 8 <= to; ) {
+    let size = view.getUint32(offset);
+    let payload = offset + 8;
+    if (size === 1 && offset + 16 <= to) {
+      size = Number(view.getBigUint64(offset + 8));
+      payload += 8;
+    } else if (size === 0) {
+      size = to - offset;
+    }
+    if (size < payload - offset || offset + size > to) break;
+    const type = String.fromCharCode(data[offset + 4], data[offset + 5], data[offset + 6], data[offset + 7]);
+    boxes.push({ type, start: offset, payload, end: offset + size });
+    offset += size;
+  }
+  return boxes;
+}
+
+function child(data: Uint8Array, box: Box, type: string): Box | undefined {
+  return children(data, box.payload, box.end).find((b) => b.type === type);
+}
+
+/** The `moov` box of `moov`-bytes (the whole box, header included). */
+function moovBox(moov: Uint8Array): Box | undefined {
+  return children(moov, 0, moov.byteLength).find((b) => b.type === 'moov');
+}
+
+/** Whether the movie is fragmented (has `mvex`): its samples are in `moof`s, not in `stbl`. */
+export function isFragmentedMoov(moov: Uint8Array): boolean {
+  const box = moovBox(moov);
+  return box ? child(moov, box, 'mvex') !== undefined : false;
+}
+
+/** Each track's `stbl` box, by track id (from `tkhd`). */
+export function sampleTableBoxes(moov: Uint8Array): Map<number, { data: Uint8Array; box: Box }> {
+  const tables = new Map<number, { data: Uint8Array; box: Box }>();
+  const box = moovBox(moov);
+  if (!box) return tables;
+  const view = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
+  for (const trak of children(moov, box.payload, box.end)) {
+    if (trak.type !== 'trak') continue;
+    const tkhd = child(moov, trak, 'tkhd');
+    const stbl = ['mdia', 'minf', 'stbl'].reduce<Box | undefined>((parent, type) => parent && child(moov, parent, type), trak);
+    if (!tkhd || !stbl || tkhd.end - tkhd.payload < 24) continue;
+    const version = moov[tkhd.payload];
+    const id = view.getUint32(tkhd.payload + (version === 1 ? 20 : 12));
+    tables.set(id, { data: moov, box: stbl });
+  }
+  return tables;
+}
+
+/**
+ * A copy of a `moov` box with every sample table's entry count set to 0, so mp4box builds no
+ * sample lists. Box sizes stay as they are; mp4box skips the bytes it does not read.
+ */
+export function stripSampleTables(moov: Uint8Array): Uint8Array {
+  const copy = moov.slice();
+  const view = new DataView(copy.buffer);
+  const visit = (from: number, to: number) => {
+    for (const box of children(copy, from, to)) {
+      if (CONTAINERS.has(box.type)) visit(box.payload, box.end);
+      else if (TABLES.has(box.type) && box.end - box.payload >= 12) {
+        // stsz/stz2: (sample_size | reserved+field_size), sample_count; the others: entry_count.
+        const countAt = box.type === 'stsz' || box.type === 'stz2' ? box.payload + 8 : box.payload + 4;
+        view.setUint32(countAt, 0);
+      }
+    }
+  };
+  visit(0, copy.byteLength);
+  return copy;
+}
+
+/** Thrown when a table is inconsistent (counts that do not fit their box, disagreeing tables). */
+export class SampleTableError extends Error {}
+
+/** Reads a `stbl` box into typed arrays; null when it holds no samples (a fragmented movie). */
+export async function readSampleTable(data: Uint8Array, stbl: Box): Promise<SampleTable | null> {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const boxes = new Map(children(data, stbl.payload, stbl.end).map((b) => [b.type, b]));
+  const need = (box: Box | undefined, entries: number, entrySize: number, header = 8) => {
+    if (box && box.payload + header + entries * entrySize > box.end) {
+      throw new SampleTableError(`${box.type} claims ${entries} entries, more than its ${box.end - box.start} bytes hold`);
+    }
+  };
+
+  // Sizes: stsz (fixed size or one per sample), or stz2 (4, 8 or 16 bits per sample).
+  const stsz = boxes.get('stsz');
+  const stz2 = boxes.get('stz2');
+  let count: number;
+  let sizes: Uint32Array;
+  if (stsz) {
+    const fixed = view.getUint32(stsz.payload + 4);
+    count = view.getUint32(stsz.payload + 8);
+    if (count === 0) return null;
+    if (fixed === 0) need(stsz, count, 4, 12);
+    sizes = new Uint32Array(count);
+    for (let i = 0; i < count; i++) sizes[i] = fixed || view.getUint32(stsz.payload + 12 + 4 * i);
+  } else if (stz2) {
+    const fieldSize = data[stz2.payload + 7];
+    count = view.getUint32(stz2.payload + 8);
+    if (count === 0) return null;
+    if (![4, 8, 16].includes(fieldSize)) throw new SampleTableError(`stz2 field size ${fieldSize}`);
+    need(stz2, Math.ceil((count * fieldSize) / 8), 1, 12);
+    sizes = new Uint32Array(count);
+    const base = stz2.payload + 12;
+    for (let i = 0; i < count; i++) {
+      if (fieldSize === 16) sizes[i] = view.getUint16(base + 2 * i);
+      else if (fieldSize === 8) sizes[i] = data[base + i];
+      else sizes[i] = (data[base + (i >> 1)] >> (i & 1 ? 0 : 4)) & 0x0f;
+    }
+  } else {
+    return null;
+  }
+
+  // Offsets: chunks (stco/co64) and how many samples each holds (stsc).
+  const stco = boxes.get('stco');
+  const co64 = boxes.get('co64');
+  const stsc = boxes.get('stsc');
+  const chunkBox = co64 ?? stco;
+  if (!chunkBox || !stsc) throw new SampleTableError('no chunk offsets (stco/co64) or sample-to-chunk table (stsc)');
+  const chunkCount = view.getUint32(chunkBox.payload + 4);
+  need(chunkBox, chunkCount, co64 ? 8 : 4);
+  const chunkOffset = (k: number) =>
+    co64 ? Number(view.getBigUint64(chunkBox.payload + 8 + 8 * k)) : view.getUint32(chunkBox.payload + 8 + 4 * k);
+  const stscCount = view.getUint32(stsc.payload + 4);
+  need(stsc, stscCount, 12);
+  const offsets = new Float64Array(count);
+  let sample = 0;
+  let yielded = 0;
+  for (let e = 0; e < stscCount && sample < count; e++) {
+    const at = stsc.payload + 8 + 12 * e;
+    const firstChunk = view.getUint32(at) - 1;
+    const perChunk = view.getUint32(at + 4);
+    const nextFirst = e + 1 < stscCount ? view.getUint32(at + 12) - 1 : chunkCount;
+    for (let k = firstChunk; k < Math.min(nextFirst, chunkCount) && sample < count; k++) {
+      let offset = chunkOffset(k);
+      for (let j = 0; j < perChunk && sample < count; j++) {
+        offsets[sample] = offset;
+        offset += sizes[sample++];
+      }
+    }
+    if (sample - yielded >= SLICE) {
+      yielded = sample;
+      await yieldToPage();
+    }
+  }
+  if (sample < count) throw new SampleTableError(`the chunks hold ${sample} of ${count} samples`);
+
+  // Decode times (stts) and composition offsets (ctts, signed in version 1).
+  const stts = boxes.get('stts');
+  if (!stts) throw new SampleTableError('no decoding times (stts)');
+  const sttsCount = view.getUint32(stts.payload + 4);
+  need(stts, sttsCount, 8);
+  const dts = new Float64Array(count);
+  const durations = new Float64Array(count);
+  let time = 0;
+  sample = 0;
+  for (let e = 0; e < sttsCount && sample < count; e++) {
+    const n = view.getUint32(stts.payload + 8 + 8 * e);
+    const delta = view.getUint32(stts.payload + 12 + 8 * e);
+    for (let j = 0; j < n && sample < count; j++) {
+      dts[sample] = time;
+      durations[sample++] = delta;
+      time += delta;
+    }
+  }
+  // A table shorter than the samples: the last delta goes on (as mp4box and FFmpeg do).
+  for (const last = sample > 0 ? durations[sample - 1] : 0; sample < count; sample++) {
+    dts[sample] = time;
+    durations[sample] = last;
+    time += last;
+  }
+  await yieldToPage();
+
+  const cts = Float64Array.from(dts);
+  const ctts = boxes.get('ctts');
+  if (ctts) {
+    // Read as signed whatever the version: Apple's muxers write negative offsets in version 0.
+    const cttsCount = view.getUint32(ctts.payload + 4);
+    need(ctts, cttsCount, 8);
+    sample = 0;
+    for (let e = 0; e < cttsCount && sample < count; e++) {
+      const n = view.getUint32(ctts.payload + 8 + 8 * e);
+      const offset = view.getInt32(ctts.payload + 12 + 8 * e);
+      for (let j = 0; j < n && sample < count; j++) cts[sample++] += offset;
+    }
+  }
+
+  // Sync samples: stss lists them (1-based); without stss every sample is one.
+  const stss = boxes.get('stss');
+  const sync = new Uint8Array(count).fill(stss ? 0 : 1);
+  if (stss) {
+    const stssCount = view.getUint32(stss.payload + 4);
+    need(stss, stssCount, 4);
+    for (let e = 0; e < stssCount; e++) {
+      const index = view.getUint32(stss.payload + 8 + 4 * e) - 1;
+      if (index < count) sync[index] = 1;
+    }
+  }
+  return { count, offsets, sizes, dts, cts, durations, sync };
+}

@@ -1,0 +1,87 @@
+import { expect } from '@open-wc/testing';
+import { createFile, MP4BoxBuffer, type ISOFile } from 'mp4box';
+import { isFragmentedMoov, readSampleTable, sampleTableBoxes, stripSampleTables } from '../../src/mp4/sample-table.js';
+import { MEDIA } from '../helpers/media.js';
+
+/** The file's moov box bytes (found by walking the top-level boxes). */
+function moovOf(file: Uint8Array): Uint8Array {
+  const view = new DataView(file.buffer);
+  for (let offset = 0; offset + 8 <= file.byteLength; ) {
+    let size = view.getUint32(offset);
+    if (size === 1) size = Number(view.getBigUint64(offset + 8));
+    if (size === 0) size = file.byteLength - offset;
+    if (String.fromCharCode(...file.subarray(offset + 4, offset + 8)) === 'moov') return file.slice(offset, offset + size);
+    offset += size;
+  }
+  throw new Error('no moov');
+}
+
+const FILES = [
+  `${MEDIA}h264-bframes.mp4`,
+  `${MEDIA}h264-vfr.mp4`,
+  `${MEDIA}vp8.mp4`,
+  `${MEDIA}edge-h264-444.mp4`,
+  '/corpus/ios_flir_h264_bframes_editlist_moovend.mp4',
+  '/corpus/iphone15pm_hevc_main10_rot90_60fps.mov',
+  '/corpus/android12_h264_4k60_portrait_rot90.mp4',
+  '/corpus/gopro_hero5_h264_bframes_854x480.mp4',
+  '/corpus/samsung_slowmo_sef_h264_320x240.mp4',
+  '/corpus/screen_recording_h264_extreme_vfr_3026x1386.mp4',
+];
+
+describe('readSampleTable', function () {
+  this.timeout(30_000);
+
+  for (const url of FILES) {
+    it(`reads every track's table as mp4box does: ${url.split('/').pop()}`, async () => {
+      const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
+      const file = createFile() as ISOFile;
+      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(bytes.slice().buffer, 0));
+      file.flush();
+      const moov = moovOf(bytes);
+      expect(isFragmentedMoov(moov)).to.equal(false);
+      const tables = sampleTableBoxes(moov);
+      expect(tables.size).to.equal(file.getInfo().tracks.length);
+      for (const [id, { data, box }] of tables) {
+        const table = (await readSampleTable(data, box))!;
+        const samples = file.getTrackSamplesInfo(id);
+        expect(table.count, `track ${id}`).to.equal(samples.length);
+        // mp4box makes the last sample last to the end of the track (mdhd); the element does that
+        // when it builds the track, so here the last duration is stts's.
+        samples.forEach((s, i) => {
+          const last = i === samples.length - 1;
+          const mine = [table.offsets[i], table.sizes[i], table.dts[i], table.cts[i], last || table.durations[i], table.sync[i] === 1];
+          const theirs = [s.offset, s.size, s.dts, s.cts, last || s.duration, s.is_sync];
+          if (mine.some((v, k) => v !== theirs[k])) expect(mine, `track ${id} sample ${i}`).to.deep.equal(theirs);
+        });
+      }
+    });
+  }
+
+  it('stripped, the moov still describes the tracks but lists no samples', async () => {
+    const bytes = new Uint8Array(await (await fetch(`${MEDIA}h264-bframes.mp4`)).arrayBuffer());
+    const original = moovOf(bytes);
+    const moov = stripSampleTables(original);
+    // The file as it was, its moov stripped (ftyp first: mp4box's getInfo wants the brands).
+    const stripped = bytes.slice();
+    const at = [...bytes.keys()].find((i) => bytes[i] === original[0] && String.fromCharCode(...bytes.subarray(i + 4, i + 8)) === 'moov')!;
+    stripped.set(moov, at);
+    const file = createFile() as ISOFile;
+    file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(stripped.buffer, 0));
+    const info = file.getInfo();
+    expect(info.videoTracks).to.have.length(1);
+    expect(info.videoTracks[0].codec).to.match(/^avc1\./);
+    expect(file.getTrackSamplesInfo(info.videoTracks[0].id)).to.have.length(0);
+    for (const { data, box } of sampleTableBoxes(moov).values()) expect(await readSampleTable(data, box)).to.equal(null);
+  });
+
+  it('a table that claims more entries than its box holds is an error, not a crash', async () => {
+    const bytes = new Uint8Array(await (await fetch(`${MEDIA}h264-nobframes.mp4`)).arrayBuffer());
+    const moov = moovOf(bytes);
+    const at = [...moov.keys()].find((i) => String.fromCharCode(...moov.subarray(i, i + 4)) === 'stsz')!;
+    new DataView(moov.buffer).setUint32(at + 12, 1e9); // sample_count
+    const [{ data, box }] = sampleTableBoxes(moov).values();
+    const error = await readSampleTable(data, box).catch((e: unknown) => e);
+    expect((error as Error).message).to.contain('stsz');
+  });
+});
