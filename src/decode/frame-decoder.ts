@@ -89,7 +89,9 @@ const enum Bits {
  */
 export class FrameDecoder {
   private readonly track: VideoTrack;
-  private readonly samples: VideoSample[];
+  private readonly samples: readonly VideoSample[];
+  /** Each sample's key flag (1: key), corrected here as the bits are read. */
+  private readonly keys: Uint8Array;
   private readonly options: FrameDecoderOptions;
   private readonly config: VideoDecoderConfig;
   private readonly counters: DecoderCounters;
@@ -133,8 +135,8 @@ export class FrameDecoder {
   private closed = false;
   private wake: (() => void) | null = null;
   /** Every sample's chunk timestamp, ascending, with the frame it shows (-1: not shown). */
-  private readonly outputTimes: Float64Array;
-  private readonly outputFrames: Int32Array;
+  private outputTimes: Float64Array;
+  private outputFrames: Int32Array;
   private readonly cache: FrameCache<ImageBitmap>;
   /** The newest requested frame: the cache keeps what is near it. */
   private focus = 0;
@@ -152,12 +154,17 @@ export class FrameDecoder {
     this.options = options;
     this.counters = options.counters;
     this.track = options.track;
-    // Own copies of the samples: key flags are corrected here as the bits are read.
-    this.samples = this.track.samples.map((sample) => ({ ...sample }));
+    this.samples = this.track.samples;
+    this.keys = Uint8Array.from(this.samples, (sample) => (sample.isKey ? 1 : 0));
     this.config = decoderConfig(options.track, options.hardwareAcceleration);
-    const order = [...this.samples.keys()].sort((a, b) => this.samples[a].timestampUs - this.samples[b].timestampUs);
-    this.outputTimes = Float64Array.from(order, (i) => this.samples[i].timestampUs);
-    this.outputFrames = Int32Array.from(order, (i) => this.samples[i].frame);
+    this.outputTimes = Float64Array.from(this.samples, (sample) => sample.timestampUs);
+    this.outputFrames = Int32Array.from(this.samples, (sample) => sample.frame);
+    if (this.outputTimes.some((t, i) => i > 0 && t < this.outputTimes[i - 1])) {
+      // Reordered (B-frames): sort both by timestamp.
+      const order = Uint32Array.from(this.samples.keys()).sort((a, b) => this.samples[a].timestampUs - this.samples[b].timestampUs);
+      this.outputTimes = Float64Array.from(order, (i) => this.samples[i].timestampUs);
+      this.outputFrames = Int32Array.from(order, (i) => this.samples[i].frame);
+    }
     const { displayWidth, displayHeight } = this.track;
     this.cache = new FrameCache(displayWidth * displayHeight * 4, options.cacheBytes);
     this.family = codecFamily(this.track.codec);
@@ -165,7 +172,7 @@ export class FrameDecoder {
     this.avcLengthSize = this.family === 'h264' ? avcLengthSize(this.track.description) : 0;
     this.bits = new Uint8Array(this.samples.length);
     this.flagsTrusted = this.track.syncFlagsTrusted;
-    this.gops = gopStarts(this.samples);
+    this.gops = gopStarts(this.keys);
   }
 
   /**
@@ -458,7 +465,7 @@ export class FrameDecoder {
       const key = this.gops[sample];
       if (key < 0 || this.bits[key] !== Bits.Unknown) return true;
       const consistent = await this.classify(key);
-      if (!consistent) this.gops = gopStarts(this.samples);
+      if (!consistent) this.gops = gopStarts(this.keys);
       return consistent;
     }
     let consistent = true;
@@ -466,7 +473,7 @@ export class FrameDecoder {
       if (this.bits[i] === Bits.Unknown && !(await this.classify(i))) consistent = false;
       if (this.bits[i] === Bits.Key) break;
     }
-    if (!consistent) this.gops = gopStarts(this.samples);
+    if (!consistent) this.gops = gopStarts(this.keys);
     return consistent && !this.closed;
   }
 
@@ -474,11 +481,11 @@ export class FrameDecoder {
   private async classify(index: number): Promise<boolean> {
     const data = await this.read(index);
     if (!data) return true;
-    const sample = this.samples[index];
-    const key = isKeyFrame(this.family, data, this.lengthSize) ?? sample.isKey;
+    const flagged = this.keys[index] === 1;
+    const key = isKeyFrame(this.family, data, this.lengthSize) ?? flagged;
     this.bits[index] = key ? Bits.Key : Bits.Delta;
-    if (key === sample.isKey) return true;
-    sample.isKey = key;
+    if (key === flagged) return true;
+    this.keys[index] = key ? 1 : 0;
     this.flagsTrusted = false;
     return false;
   }
@@ -501,12 +508,12 @@ export class FrameDecoder {
    * first two frames; one more sample and both came out, measured on the iOS corpus file.)
    */
   private primeEnd(from: number): number {
-    const { samples } = this;
+    const { samples, keys } = this;
     const last = Math.min(samples.length - 1, from + MAX_PRIME_SAMPLES - 1);
     let latest = -1;
     for (let i = from; i <= last; i++) {
-      if (i > from && samples[i].isKey) return i - 1;
-      if (samples[i].timestampUs < latest) return i + 1 <= last && !samples[i + 1].isKey ? i + 1 : i;
+      if (i > from && keys[i]) return i - 1;
+      if (samples[i].timestampUs < latest) return i + 1 <= last && !keys[i + 1] ? i + 1 : i;
       latest = Math.max(latest, samples[i].timestampUs);
     }
     return last;
@@ -583,7 +590,7 @@ export class FrameDecoder {
     // (reordering delay) so no work is spent on frames nobody requested. A GOP that failed
     // before is not fed on the way: its error would cost this run too.
     const wanted = next <= targetSample ? MAX_QUEUE : 1;
-    const intoFailedGop = next > targetSample && next < end && samples[next].isKey && this.failures.has(next);
+    const intoFailedGop = next > targetSample && next < end && this.keys[next] === 1 && this.failures.has(next);
     if (next < end && decoder.decodeQueueSize < wanted && !intoFailedGop) {
       const sample = samples[next];
       const data = await this.read(next);
@@ -602,7 +609,7 @@ export class FrameDecoder {
     }
     // The target's GOP is all in (the next sample starts another), or the data is: drain
     // what the decoder holds back. It then needs a key chunk, so this run is over.
-    const gopDone = next >= end || (next > targetSample && samples[next].isKey);
+    const gopDone = next >= end || (next > targetSample && this.keys[next] === 1);
     if (gopDone && decoder.decodeQueueSize === 0 && this.fed > 0) {
       const run = this.run;
       await decoder.flush().catch(() => {});
@@ -626,17 +633,16 @@ export class FrameDecoder {
   /** Feeds one chunk. A key chunk the decoder refuses as not key (Chromium: DataError) is demoted. */
   private decode(decoder: VideoDecoder, index: number, data: Uint8Array, timestamp: number): void {
     const sample = this.samples[index];
+    const key = this.keys[index] === 1;
     try {
-      decoder.decode(
-        new EncodedVideoChunk({ type: sample.isKey ? 'key' : 'delta', timestamp, duration: sample.durationUs, data }),
-      );
+      decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp, duration: sample.durationUs, data }));
       this.fed++;
     } catch (error) {
-      if (!(error instanceof DOMException && error.name === 'DataError' && sample.isKey)) throw error;
+      if (!(error instanceof DOMException && error.name === 'DataError' && key)) throw error;
       this.bits[index] = Bits.Delta;
-      sample.isKey = false;
+      this.keys[index] = 0;
       this.flagsTrusted = false;
-      this.gops = gopStarts(this.samples);
+      this.gops = gopStarts(this.keys);
       this.closeDecoder();
     }
   }

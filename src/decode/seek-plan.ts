@@ -28,14 +28,14 @@ export function keySampleFor(samples: readonly VideoSample[], sample: number): n
 }
 
 /**
- * For every sample (decode order), the key sample of its GOP: the latest key sample at or
+ * For every sample (decode order; `keys[i]` truthy for a key sample), the key sample of its GOP: the latest key sample at or
  * before it; -1 for samples before the first key (they cannot be decoded).
  */
-export function gopStarts(samples: readonly Pick<VideoSample, 'isKey'>[]): Int32Array {
-  const starts = new Int32Array(samples.length);
+export function gopStarts(keys: ArrayLike<number>): Int32Array {
+  const starts = new Int32Array(keys.length);
   let key = -1;
-  for (let i = 0; i < samples.length; i++) {
-    if (samples[i].isKey) key = i;
+  for (let i = 0; i < keys.length; i++) {
+    if (keys[i]) key = i;
     starts[i] = key;
   }
   return starts;

@@ -62,7 +62,7 @@ describe('isKeyFrame', () => {
 
 describe('gopStarts', () => {
   it('gives each sample its GOP’s key sample, and -1 before the first key', () => {
-    const flags = [false, false, true, false, false, true, false].map((isKey) => ({ isKey }));
+    const flags = [0, 0, 1, 0, 0, 1, 0];
     expect([...gopStarts(flags)]).to.deep.equal([-1, -1, 2, 2, 2, 5, 5]);
   });
 });
