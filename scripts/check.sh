@@ -9,3 +9,4 @@ node_modules/.bin/eslint src test bench scripts
 node scripts/check-manifest.mjs
 npm run --silent build >/dev/null
 node scripts/check-bundle.mjs
+node scripts/check-package.mjs
