@@ -2,6 +2,7 @@ import { expect, fixture, html, oneEvent, waitUntil } from '@open-wc/testing';
 import '../src/index.js';
 import type { RerunVideo } from '../src/index.js';
 import type { FrameEvent, LoadedMetadataEvent, RerunVideoErrorEvent } from '../src/events.js';
+import { faultyDecoder } from './helpers/faulty-decoder.js';
 import { readFrameCode } from './helpers/frame-code.js';
 import { expectRecovers, MEDIA, fixtureInfo, sleep, type FixtureInfo } from './helpers/media.js';
 
@@ -230,29 +231,8 @@ describe('<rerun-video> decoder failures (fault injection)', function () {
   const Real = VideoDecoder;
   let injected = 0;
 
-  /**
-   * A real decoder that, like a reclaimed one, closes itself and reports `error` on the
-   * decode calls `failOn` picks. Only the failure is fake; decoding is real.
-   */
-  function faultyDecoder(failOn: (call: number) => boolean, name: string): typeof VideoDecoder {
-    let calls = 0;
-    return class extends Real {
-      private readonly report: (error: DOMException) => void;
-      constructor(init: VideoDecoderInit) {
-        super(init);
-        this.report = init.error;
-      }
-      override decode(chunk: EncodedVideoChunk): void {
-        if (failOn(++calls)) {
-          injected++;
-          this.close();
-          queueMicrotask(() => this.report(new DOMException('Injected failure', name)));
-          return;
-        }
-        super.decode(chunk);
-      }
-    };
-  }
+  const faulty = (failOn: (call: number) => boolean, name: string) =>
+    faultyDecoder((_, call) => failOn(call), name, () => injected++);
 
   async function withDecoder<T>(decoder: typeof VideoDecoder, body: () => Promise<T>): Promise<T> {
     (globalThis as { VideoDecoder: unknown }).VideoDecoder = decoder;
@@ -272,7 +252,7 @@ describe('<rerun-video> decoder failures (fault injection)', function () {
     // The next decoder built is reclaimed on its 5th chunk (Chromium: "Codec reclaimed due to
     // inactivity", QuotaExceededError); the element was using its own decoder so far, so
     // start it over with a far seek that needs a new one.
-    await withDecoder(faultyDecoder((call) => call === 5, 'QuotaExceededError'), async () => {
+    await withDecoder(faulty((call) => call === 5, 'QuotaExceededError'), async () => {
       // Close the running decoder as a reclaim would, without telling: the element must notice.
       const running = (el as unknown as { video: { decoder: { decoder: VideoDecoder | null } } }).video.decoder.decoder;
       running?.close();
@@ -287,7 +267,7 @@ describe('<rerun-video> decoder failures (fault injection)', function () {
 
   it('a decoder that fails on every chunk ends in one decode error, not a hang', async () => {
     const errors: RerunVideoErrorEvent[] = [];
-    await withDecoder(faultyDecoder(() => true, 'EncodingError'), async () => {
+    await withDecoder(faulty(() => true, 'EncodingError'), async () => {
       const el = document.createElement('rerun-video');
       el.addEventListener('error', (e) => errors.push(e));
       el.src = `${MEDIA}h264-longgop.mp4`;

@@ -3,6 +3,7 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import '../src/index.js';
 import type { FrameDetail, RerunVideo } from '../src/index.js';
 import type { LoadedMetadataEvent, RerunVideoErrorEvent, UnsupportedCodecEvent } from '../src/events.js';
+import { faultyDecoder } from './helpers/faulty-decoder.js';
 import { readFrameCode } from './helpers/frame-code.js';
 import { MEDIA, sleep } from './helpers/media.js';
 
@@ -203,28 +204,9 @@ describe('<rerun-video> a decode error costs only its GOP (fault injection)', fu
   this.timeout(60_000);
   const Real = VideoDecoder;
 
-  /**
-   * A real decoder that fails, as a decoder does on a corrupt sample (closing itself and
-   * reporting EncodingError), on every chunk whose timestamp lies in [fromUs, toUs). Only the
-   * failure is fake; decoding is real.
-   */
-  function failingBetween(fromUs: number, toUs: number): typeof VideoDecoder {
-    return class extends Real {
-      private readonly report: (error: DOMException) => void;
-      constructor(init: VideoDecoderInit) {
-        super(init);
-        this.report = init.error;
-      }
-      override decode(chunk: EncodedVideoChunk): void {
-        if (chunk.timestamp >= fromUs && chunk.timestamp < toUs) {
-          this.close();
-          queueMicrotask(() => this.report(new DOMException('Injected corrupt sample', 'EncodingError')));
-          return;
-        }
-        super.decode(chunk);
-      }
-    };
-  }
+  /** Fails, as on a corrupt sample, every chunk whose timestamp lies in [fromUs, toUs). */
+  const failingBetween = (fromUs: number, toUs: number) =>
+    faultyDecoder((chunk) => chunk.timestamp >= fromUs && chunk.timestamp < toUs, 'EncodingError');
 
   afterEach(() => ((globalThis as { VideoDecoder: unknown }).VideoDecoder = Real));
 
