@@ -16,8 +16,7 @@ import {
   type UnsupportedCodecDetail,
   type UnsupportedCodecReason,
 } from './events.js';
-import { checkSupport, codecForHint, effectiveCodec } from './codecs.js';
-import { FrameDecoder, decoderConfig, type DecoderCounters } from './decode/frame-decoder.js';
+import { FrameDecoder, type DecoderCounters } from './decode/frame-decoder.js';
 import { frameForTime } from './decode/seek-plan.js';
 import { ImageSequence } from './images/image-sequence.js';
 import { loadManifest } from './images/manifest.js';
@@ -25,6 +24,7 @@ import { LatestRequest } from './latest-request.js';
 import { openMp4, type OpenedVideo } from './mp4/open-mp4.js';
 import type { VideoTrack } from './mp4/video-track.js';
 import { Painter } from './painter.js';
+import { prepareVideo } from './prepare.js';
 
 export type VideoState = 'empty' | 'loading' | 'ready' | 'fallback' | 'error';
 
@@ -289,24 +289,16 @@ export class VideoController implements ReactiveController {
     const inputs = this.inputs!;
     this.setState('loading');
     try {
-      const { codecHint: hint, hardwareAcceleration } = inputs;
-      const hintCodec = codecForHint(hint);
-      // Checked before anything is downloaded: without WebCodecs no MP4 can be shown, and a
-      // hint the browser cannot decode needs no download to know it.
-      if (typeof VideoDecoder === 'undefined') return this.toFallback(run, hintCodec ?? '', 'no-webcodecs');
-      if (hintCodec) {
-        const support = await checkSupport({ codec: hintCodec, hardwareAcceleration });
-        if (run !== this.run) return;
-        if (!support.supported) return this.toFallback(run, hintCodec, support.reason === 'no-webcodecs' ? 'no-webcodecs' : 'hint');
-      }
-      const opened = await this.open(inputs.src!);
-      if (run !== this.run) return;
-      // The hint serves as the codec when the file does not say (a bare `avc1`).
-      const codec = effectiveCodec(opened.track.codec, hint);
-      const track = codec === opened.track.codec ? opened.track : { ...opened.track, codec };
-      const support = await checkSupport(decoderConfig(track, hardwareAcceleration));
-      if (run !== this.run) return;
-      if (!support.supported) return this.toFallback(run, track.codec, support.reason ?? 'config');
+      const { codecHint, hardwareAcceleration } = inputs;
+      const prepared = await prepareVideo({
+        codecHint,
+        hardwareAcceleration,
+        open: () => this.open(inputs.src!),
+        current: () => run === this.run,
+      });
+      if (!prepared || run !== this.run) return;
+      if (prepared.kind === 'unsupported') return this.toFallback(run, prepared.codec, prepared.reason);
+      const { opened, track } = prepared;
       this.track = track;
       this.decoder = new FrameDecoder({
         track,
