@@ -146,6 +146,11 @@ export class FrameDecoder {
    * about as much as decoding the frame) for frames that are rarely asked for again.
    */
   private collecting = false;
+  /** Whether the newest request moved forward: the GOP after the one decoded is fetched ahead. */
+  private forward = false;
+  private movedForward = false;
+  /** The key sample whose GOP was last asked for ahead. */
+  private prefetched = -1;
   private copiesInFlight = 0;
   /** NAL length size of an H.264 track (0 otherwise): non-reference samples can be skipped. */
   private readonly avcLengthSize: number;
@@ -183,6 +188,10 @@ export class FrameDecoder {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));
     const { ticket, promise } = this.target.begin(index);
     this.collecting = index < this.focus && this.focus - index <= STEP_BACK_FRAMES;
+    // Stepping or scrubbing forward is two moves forward in a row; one far jump is not.
+    const forward = index > this.focus;
+    this.forward = forward && this.movedForward;
+    this.movedForward = forward;
     this.focus = index;
     this.aim = this.standIn(index);
     const cached = this.aim >= 0 ? this.cache.get(this.aim) : undefined;
@@ -490,16 +499,25 @@ export class FrameDecoder {
     return false;
   }
 
-  /** Asks the byte source for the bytes of the GOP starting at key sample `key`, in one go. */
-  private prefetchGop(key: number): void {
-    if (!this.options.bytes.prefetch) return;
-    let start = Infinity;
-    let end = 0;
-    for (let i = key; i < this.samples.length && (i === key || this.gops[i] === key); i++) {
-      start = Math.min(start, this.samples[i].offset);
-      end = Math.max(end, this.samples[i].offset + this.samples[i].size);
+  /**
+   * A run has reached key sample `key`: asks the byte source for the rest of its GOP in one
+   * request and, while the playhead moves forward, for the next GOP too (read-ahead).
+   */
+  private prefetchAhead(key: number): void {
+    const prefetch = this.options.bytes.prefetch?.bind(this.options.bytes);
+    if (!prefetch || key < 0 || key === this.prefetched) return;
+    this.prefetched = key;
+    for (let gop = 0, from = key; gop < (this.forward ? 2 : 1) && from < this.samples.length; gop++) {
+      let start = Infinity;
+      let end = 0;
+      let i = from;
+      for (; i < this.samples.length && (i === from || !this.keys[i]); i++) {
+        start = Math.min(start, this.samples[i].offset);
+        end = Math.max(end, this.samples[i].offset + this.samples[i].size);
+      }
+      if (end > start) prefetch(start, end - start);
+      from = i;
     }
-    if (end > start) this.options.bytes.prefetch(start, end - start);
   }
 
   /**
@@ -549,6 +567,7 @@ export class FrameDecoder {
         return;
       }
     }
+    this.prefetchAhead(this.gops[targetSample]);
     if (!(await this.checkKeys(targetSample))) return;
     const key = this.gops[targetSample];
     if (key < 0) return; // no key frame before it after all: the next step aims elsewhere
@@ -564,11 +583,9 @@ export class FrameDecoder {
       }
       this.run = newRun(plan.from);
       this.priming = this.primeReorder ? { next: plan.from, end: this.primeEnd(plan.from) } : null;
-      this.prefetchGop(plan.from);
     } else if (plan.kind === 'jump') {
       this.run.start = plan.from;
       this.run.next = plan.from;
-      this.prefetchGop(plan.from);
     }
     const end = Math.min(samples.length, this.firstMissing);
 
@@ -605,6 +622,7 @@ export class FrameDecoder {
       }
       this.decode(decoder, next, data, sample.timestampUs);
       this.run.next = next + 1;
+      if (this.keys[next]) this.prefetchAhead(next);
       return;
     }
     // The target's GOP is all in (the next sample starts another), or the data is: drain
