@@ -78,9 +78,10 @@ describe('<rerun-video> loading with range requests', function () {
     const url = new URL(MOOV_AT_END, location.href).href;
     const { track, bytes } = await openMp4(url, { signal: new AbortController().signal, credentials: 'same-origin' });
     bytes.close();
-    const lastKey = track.samples.map((s) => s.isKey).lastIndexOf(true);
-    const gop = track.samples.slice(lastKey);
-    const gopBytes = Math.max(...gop.map((s) => s.offset + s.size)) - Math.min(...gop.map((s) => s.offset));
+    const { keys, offsets, sizes, count } = track.samples;
+    const lastKey = keys.lastIndexOf(1);
+    const gop = Array.from({ length: count - lastKey }, (_, k) => lastKey + k);
+    const gopBytes = Math.max(...gop.map((i) => offsets[i] + sizes[i])) - Math.min(...gop.map((i) => offsets[i]));
     const size = await fileSize(MOOV_AT_END);
 
     const { el } = element({ src: MOOV_AT_END });

@@ -1,7 +1,7 @@
 import { MissingBytesError, RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
 import { LatestRequest } from '../latest-request.js';
 import type { ByteSource } from '../mp4/byte-source.js';
-import type { VideoSample, VideoTrack } from '../mp4/video-track.js';
+import type { Samples, VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
 import { codecFamily, isKeyFrame, nalLengthSize, type Codec } from './keyframes.js';
@@ -89,7 +89,7 @@ const enum Bits {
  */
 export class FrameDecoder {
   private readonly track: VideoTrack;
-  private readonly samples: readonly VideoSample[];
+  private readonly samples: Samples;
   /** Each sample's key flag (1: key), corrected here as the bits are read. */
   private readonly keys: Uint8Array;
   private readonly options: FrameDecoderOptions;
@@ -160,22 +160,29 @@ export class FrameDecoder {
     this.counters = options.counters;
     this.track = options.track;
     this.samples = this.track.samples;
-    this.keys = Uint8Array.from(this.samples, (sample) => (sample.isKey ? 1 : 0));
+    this.keys = this.samples.keys.slice();
     this.config = decoderConfig(options.track, options.hardwareAcceleration);
-    this.outputTimes = Float64Array.from(this.samples, (sample) => sample.timestampUs);
-    this.outputFrames = Int32Array.from(this.samples, (sample) => sample.frame);
-    if (this.outputTimes.some((t, i) => i > 0 && t < this.outputTimes[i - 1])) {
-      // Reordered (B-frames): sort both by timestamp.
-      const order = Uint32Array.from(this.samples.keys()).sort((a, b) => this.samples[a].timestampUs - this.samples[b].timestampUs);
-      this.outputTimes = Float64Array.from(order, (i) => this.samples[i].timestampUs);
-      this.outputFrames = Int32Array.from(order, (i) => this.samples[i].frame);
+    const { timestampsUs, frames, count } = this.samples;
+    this.outputTimes = timestampsUs.slice();
+    this.outputFrames = frames.slice();
+    let sorted = true;
+    for (let i = 1; i < count && sorted; i++) sorted = timestampsUs[i] >= timestampsUs[i - 1];
+    if (!sorted) {
+      // Reordered (B-frames): both by timestamp.
+      const order = new Uint32Array(count);
+      for (let i = 0; i < count; i++) order[i] = i;
+      order.sort((a, b) => timestampsUs[a] - timestampsUs[b]);
+      for (let k = 0; k < count; k++) {
+        this.outputTimes[k] = timestampsUs[order[k]];
+        this.outputFrames[k] = frames[order[k]];
+      }
     }
     const { displayWidth, displayHeight } = this.track;
     this.cache = new FrameCache(displayWidth * displayHeight * 4, options.cacheBytes);
     this.family = codecFamily(this.track.codec);
     this.lengthSize = nalLengthSize(this.family, this.track.description);
     this.avcLengthSize = this.family === 'h264' ? avcLengthSize(this.track.description) : 0;
-    this.bits = new Uint8Array(this.samples.length);
+    this.bits = new Uint8Array(count);
     this.flagsTrusted = this.track.syncFlagsTrusted;
     this.gops = gopStarts(this.keys);
   }
@@ -330,7 +337,7 @@ export class FrameDecoder {
    */
   private failingGop(run: Run): number {
     for (let i = Math.max(0, run.start); i < run.next; i++) {
-      const frame = this.samples[i].frame;
+      const frame = this.samples.frames[i];
       if (frame >= 0 && !run.emitted.has(frame)) return this.gops[i];
     }
     const aimSample = this.aim >= 0 ? this.track.frameSample[this.aim] : run.start;
@@ -363,7 +370,7 @@ export class FrameDecoder {
 
   private gopCount(): number {
     let count = 0;
-    for (let i = 0; i < this.samples.length; i++) if (this.gops[i] === i) count++;
+    for (let i = 0; i < this.samples.count; i++) if (this.gops[i] === i) count++;
     return count;
   }
 
@@ -449,9 +456,8 @@ export class FrameDecoder {
 
   /** Reads a sample's bytes; a file that ends before them moves the end of the data. */
   private async read(index: number): Promise<Uint8Array | null> {
-    const sample = this.samples[index];
     try {
-      return await this.options.bytes.read(sample.offset, sample.size);
+      return await this.options.bytes.read(this.samples.offsets[index], this.samples.sizes[index]);
     } catch (error) {
       if (!(error instanceof MissingBytesError)) throw error;
       if (index < this.firstMissing) {
@@ -507,13 +513,14 @@ export class FrameDecoder {
     const prefetch = this.options.bytes.prefetch?.bind(this.options.bytes);
     if (!prefetch || key < 0 || key === this.prefetched) return;
     this.prefetched = key;
-    for (let gop = 0, from = key; gop < (this.forward ? 2 : 1) && from < this.samples.length; gop++) {
+    const { offsets, sizes, count } = this.samples;
+    for (let gop = 0, from = key; gop < (this.forward ? 2 : 1) && from < count; gop++) {
       let start = Infinity;
       let end = 0;
       let i = from;
-      for (; i < this.samples.length && (i === from || !this.keys[i]); i++) {
-        start = Math.min(start, this.samples[i].offset);
-        end = Math.max(end, this.samples[i].offset + this.samples[i].size);
+      for (; i < count && (i === from || !this.keys[i]); i++) {
+        start = Math.min(start, offsets[i]);
+        end = Math.max(end, offsets[i] + sizes[i]);
       }
       if (end > start) prefetch(start, end - start);
       from = i;
@@ -526,13 +533,14 @@ export class FrameDecoder {
    * first two frames; one more sample and both came out, measured on the iOS corpus file.)
    */
   private primeEnd(from: number): number {
-    const { samples, keys } = this;
-    const last = Math.min(samples.length - 1, from + MAX_PRIME_SAMPLES - 1);
+    const { keys } = this;
+    const { timestampsUs, count } = this.samples;
+    const last = Math.min(count - 1, from + MAX_PRIME_SAMPLES - 1);
     let latest = -1;
     for (let i = from; i <= last; i++) {
       if (i > from && keys[i]) return i - 1;
-      if (samples[i].timestampUs < latest) return i + 1 <= last && !keys[i + 1] ? i + 1 : i;
-      latest = Math.max(latest, samples[i].timestampUs);
+      if (timestampsUs[i] < latest) return i + 1 <= last && !keys[i + 1] ? i + 1 : i;
+      latest = Math.max(latest, timestampsUs[i]);
     }
     return last;
   }
@@ -542,8 +550,10 @@ export class FrameDecoder {
    * picture, most B-frames) need not be decoded, unless frames are being collected for the
    * cache while stepping back.
    */
-  private skippable(sample: VideoSample, aim: number, data: Uint8Array): boolean {
-    return this.avcLengthSize > 0 && !this.collecting && sample.frame < aim && isDisposableH264(data, this.avcLengthSize);
+  private skippable(index: number, aim: number, data: Uint8Array): boolean {
+    return (
+      this.avcLengthSize > 0 && !this.collecting && this.samples.frames[index] < aim && isDisposableH264(data, this.avcLengthSize)
+    );
   }
 
   /** One move towards the target: re-plan, then feed a chunk, flush, or wait. */
@@ -572,7 +582,7 @@ export class FrameDecoder {
     const key = this.gops[targetSample];
     if (key < 0) return; // no key frame before it after all: the next step aims elsewhere
 
-    const { samples } = this;
+    const { timestampsUs, frames, count } = this.samples;
     const decoder = this.ensureDecoder();
     const plan = planSeek(this.run, aim, key, MAX_LEAD);
     if (plan.kind === 'restart') {
@@ -587,15 +597,14 @@ export class FrameDecoder {
       this.run.start = plan.from;
       this.run.next = plan.from;
     }
-    const end = Math.min(samples.length, this.firstMissing);
+    const end = Math.min(count, this.firstMissing);
 
     if (this.priming && decoder.decodeQueueSize < MAX_QUEUE) {
       const priming = this.priming;
-      const sample = samples[priming.next];
       const data = priming.next < end ? await this.read(priming.next) : null;
       if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.priming !== priming) return;
       if (data) {
-        this.decode(decoder, priming.next, data, sample.timestampUs - PRIME_OFFSET_US);
+        this.decode(decoder, priming.next, data, timestampsUs[priming.next] - PRIME_OFFSET_US);
         priming.next++;
       }
       if (!data || priming.next > priming.end) this.priming = null;
@@ -609,18 +618,17 @@ export class FrameDecoder {
     const wanted = next <= targetSample ? MAX_QUEUE : 1;
     const intoFailedGop = next > targetSample && next < end && this.keys[next] === 1 && this.failures.has(next);
     if (next < end && decoder.decodeQueueSize < wanted && !intoFailedGop) {
-      const sample = samples[next];
       const data = await this.read(next);
       if (this.closed || decoder !== this.decoder || decoder.state !== 'configured' || this.run.next !== next) return;
       if (!data) return; // the data ends here: `end` moved
-      if (this.skippable(sample, aim, data)) {
+      if (this.skippable(next, aim, data)) {
         // Nothing refers to it and it shows before the target: leave it out. It will not
         // come out in this run, so asking for it later restarts.
-        if (sample.frame >= 0) this.run.emitted.add(sample.frame);
+        if (frames[next] >= 0) this.run.emitted.add(frames[next]);
         this.run.next = next + 1;
         return;
       }
-      this.decode(decoder, next, data, sample.timestampUs);
+      this.decode(decoder, next, data, timestampsUs[next]);
       this.run.next = next + 1;
       if (this.keys[next]) this.prefetchAhead(next);
       return;
@@ -650,10 +658,10 @@ export class FrameDecoder {
 
   /** Feeds one chunk. A key chunk the decoder refuses as not key (Chromium: DataError) is demoted. */
   private decode(decoder: VideoDecoder, index: number, data: Uint8Array, timestamp: number): void {
-    const sample = this.samples[index];
     const key = this.keys[index] === 1;
+    const duration = this.samples.durationsUs[index];
     try {
-      decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp, duration: sample.durationUs, data }));
+      decoder.decode(new EncodedVideoChunk({ type: key ? 'key' : 'delta', timestamp, duration, data }));
       this.fed++;
     } catch (error) {
       if (!(error instanceof DOMException && error.name === 'DataError' && key)) throw error;

@@ -2,7 +2,6 @@
  * Seek planning over a sample table: which frame a time shows, where decoding must start,
  * and whether a running decode can simply go on. Pure functions, no WebCodecs.
  */
-import type { VideoSample } from '../mp4/video-track.js';
 
 /**
  * The frame whose presentation interval contains `time`: the last timestamp <= `time`.
@@ -21,9 +20,9 @@ export function frameForTime(timestamps: ArrayLike<number>, time: number): numbe
   return low;
 }
 
-/** The key sample at or before `sample` in decode order. */
-export function keySampleFor(samples: readonly VideoSample[], sample: number): number {
-  for (let i = sample; i > 0; i--) if (samples[i].isKey) return i;
+/** The key sample at or before `sample` in decode order (`keys[i]` truthy for a key sample). */
+export function keySampleFor(keys: ArrayLike<number>, sample: number): number {
+  for (let i = sample; i > 0; i--) if (keys[i]) return i;
   return 0;
 }
 

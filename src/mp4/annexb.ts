@@ -81,11 +81,10 @@ export function avcCWithParameterSets(original: Uint8Array | undefined, units: U
  */
 export async function repairAnnexB(track: VideoTrack, bytes: ByteSource): Promise<{ track: VideoTrack; bytes: ByteSource }> {
   const family = track.codec.slice(0, 4);
-  if (!['avc1', 'avc3', 'hvc1', 'hev1'].includes(family) || track.samples.length === 0) return { track, bytes };
-  const first = track.samples[0];
+  if (!['avc1', 'avc3', 'hvc1', 'hev1'].includes(family) || track.samples.count === 0) return { track, bytes };
   let head: Uint8Array;
   try {
-    head = await bytes.read(first.offset, first.size);
+    head = await bytes.read(track.samples.offsets[0], track.samples.sizes[0]);
   } catch {
     return { track, bytes }; // the decoder reports missing bytes where it needs them
   }

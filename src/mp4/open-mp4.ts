@@ -48,7 +48,18 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
   const label = typeof input === 'string' ? describeUrl(input) : 'the file';
   const source = typeof input === 'string' ? await openUrl(input, options) : blobSource(input, options.cacheBytes);
   try {
-    const track = await parseMp4(source, label);
+    // The container is told from the bytes, never from the name: a WebM named .mp4 plays.
+    const head = await readUpTo(source, 0, 4);
+    let track: VideoTrack;
+    if (head && head.byteLength === 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
+      // The EBML magic: WebM/Matroska. Its parser is loaded only now, so MP4-only pages pay nothing.
+      const { parseWebm } = await import('../webm/webm.js').catch((error: unknown) => {
+        throw new RerunVideoError('network', `Could not load the WebM reader: ${(error as Error).message}`);
+      });
+      track = await parseWebm(source, label);
+    } else {
+      track = await parseMp4(source, label);
+    }
     return await repairAnnexB(track, source);
   } catch (error) {
     source.close();
@@ -93,7 +104,7 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
     const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
     const type = String.fromCharCode(header[4], header[5], header[6], header[7]);
     if (position === 0 && !looksLikeMp4(header)) {
-      throw new RerunVideoError('format', `${label} is not an MP4 file (it does not start with an MP4 box).`);
+      throw new RerunVideoError('format', `${label} is not an MP4 or WebM file (it does not start with an MP4 box or an EBML header).`);
     }
     let size = view.getUint32(0);
     let headerSize = 8;
@@ -119,7 +130,7 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
     }
     if (parseError) throw fail(parseError);
     const info = ready as Movie | null;
-    if (info && !info.isFragmented) return build(file, info, fail, moov && (await videoTable(moov, info, fail)));
+    if (info && !info.isFragmented) return await build(file, info, fail, moov && (await videoTable(moov, info, fail)));
     if (data.byteLength < Math.min(size, type === 'mdat' ? headerSize : size)) break; // the file ends inside it
     position += size;
   }
@@ -130,7 +141,7 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
   }
   if (parseError) throw fail(parseError);
   if (!file.moov) throw new RerunVideoError('format', `${label} is not a playable MP4 file: no movie header (moov) was found.`);
-  return build(file, file.getInfo(), fail);
+  return await build(file, file.getInfo(), fail);
 }
 
 /** The sample table of the first video track of a (not fragmented) moov, by its track id. */
@@ -149,14 +160,14 @@ async function videoTable(moov: Uint8Array, info: Movie, fail: (why: string) => 
   return tables;
 }
 
-function build(
+async function build(
   file: ISOFile,
   info: Movie,
   fail: (why: string) => RerunVideoError,
   tables?: ReadonlyMap<number, SampleTable> | null,
-): VideoTrack {
+): Promise<VideoTrack> {
   try {
-    return buildVideoTrack(file, info, tables ?? undefined);
+    return await buildVideoTrack(file, info, tables ?? undefined);
   } catch (error) {
     if (error instanceof RerunVideoError) throw error;
     throw fail(`its boxes are damaged (${(error as Error).message}).`);

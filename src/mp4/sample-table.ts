@@ -21,7 +21,8 @@ export interface SampleTable {
 
 /** Samples read between two yields to the page. */
 const SLICE = 25_000;
-const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Lets the page run (input, paint) between slices of a long computation. */
+export const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
 const TABLES = new Set(['stts', 'ctts', 'stss', 'stsc', 'stsz', 'stz2', 'stco', 'co64']);

@@ -8,24 +8,30 @@ import {
   type Track,
 } from 'mp4box';
 import { RerunVideoError } from '../errors.js';
-import type { SampleTable } from './sample-table.js';
+import { yieldToPage, type SampleTable } from './sample-table.js';
 import { buildTimeline } from './timeline.js';
 
-/** One coded sample, in decode order. */
-export interface VideoSample {
-  /** Byte offset in the file. */
-  offset: number;
-  size: number;
-  isKey: boolean;
+/**
+ * Every coded sample of the track, in decode order, as parallel typed arrays: an hour of
+ * video is 100,000 samples, about 4 MB here, where an object per sample cost several times
+ * that and a long task to build.
+ */
+export interface Samples {
+  count: number;
+  /** Byte offset in the file, and size. */
+  offsets: Float64Array;
+  sizes: Uint32Array;
+  /** 1 for a key (sync) sample, as the file says; the decoder checks the bits. */
+  keys: Uint8Array;
   /**
-   * The chunk timestamp given to the decoder, whole microseconds: the presentation time
-   * plus the track's `timestampOffsetUs`, so it is never negative. Frames are told apart by
-   * it; what a frame shows is in `frame`.
+   * The chunk timestamp given to the decoder, whole microseconds: the presentation time plus
+   * the track's `timestampOffsetUs`, so it is never negative. Frames are told apart by it;
+   * what a frame shows is in `frames`.
    */
-  timestampUs: number;
-  durationUs: number;
-  /** Index of the frame this sample shows, in presentation order; -1 for decode-only samples. */
-  frame: number;
+  timestampsUs: Float64Array;
+  durationsUs: Float64Array;
+  /** Index of the frame each sample shows, in presentation order; -1 for decode-only samples. */
+  frames: Int32Array;
 }
 
 /** Everything the element needs to know about the video track it plays. */
@@ -45,7 +51,7 @@ export interface VideoTrack {
   displayHeight: number;
   /** The tkhd matrix's quarter turns and flips, applied for display. */
   orientation: Orientation;
-  samples: VideoSample[];
+  samples: Samples;
   /**
    * Whether the file's sync-sample flags look right. False when the first sample is not
    * flagged (it is decoded as the entry point anyway): then key frames are read from the bits.
@@ -151,7 +157,7 @@ function tableOf(raw: readonly { offset: number; size: number; dts: number; cts:
  * `tables` holds the `stbl`s read by `readSampleTable`, by track id; a track without one
  * (a fragmented file) takes mp4box's samples.
  */
-export function buildVideoTrack(file: ISOFile, info: Movie, tables?: ReadonlyMap<number, SampleTable>): VideoTrack {
+export async function buildVideoTrack(file: ISOFile, info: Movie, tables?: ReadonlyMap<number, SampleTable>): Promise<VideoTrack> {
   const track: Track | undefined = info.videoTracks[0];
   if (!track) throw new RerunVideoError('format', 'The file has no video track.');
   const trak = file.getTrackById(track.id);
@@ -189,38 +195,45 @@ export function buildVideoTrack(file: ISOFile, info: Movie, tables?: ReadonlyMap
     fragmented: info.isFragmented,
   });
 
+  // Each pass over an hour's 100,000 samples takes ~15 ms: give the page a turn between them.
+  await yieldToPage();
   // Presentation order: the shown samples by presentation time (already in order without B-frames).
-  let order = Uint32Array.from({ length: count }, (_, i) => i).filter((i) => timeline.presented[i] === 1);
-  const { pts } = timeline;
-  if (order.some((sample, k) => k > 0 && pts[sample] < pts[order[k - 1]])) {
-    order = order.sort((a, b) => pts[a] - pts[b] || a - b);
+  const { pts, presented } = timeline;
+  let shown = 0;
+  for (let i = 0; i < count; i++) shown += presented[i];
+  let order = new Uint32Array(shown);
+  let sorted = true;
+  for (let i = 0, k = 0; i < count; i++) {
+    if (!presented[i]) continue;
+    order[k] = i;
+    if (k > 0 && pts[i] < pts[order[k - 1]]) sorted = false;
+    k++;
   }
-  const frameOf = new Int32Array(count).fill(-1);
-  order.forEach((sampleIndex, frame) => (frameOf[sampleIndex] = frame));
+  if (!sorted) order = order.sort((a, b) => pts[a] - pts[b] || a - b);
+  const frames = new Int32Array(count).fill(-1);
+  for (let frame = 0; frame < order.length; frame++) frames[order[frame]] = frame;
 
+  await yieldToPage();
   let earliest = 0;
   for (let i = 0; i < count; i++) earliest = Math.min(earliest, pts[i]);
   const timestampOffsetUs = Math.round(-earliest * 1e6);
-  const samples: VideoSample[] = new Array(count);
+  const timestampsUs = new Float64Array(count);
+  const durationsUs = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    samples[i] = {
-      offset: table.offsets[i],
-      size: table.sizes[i],
-      isKey: table.sync[i] === 1,
-      timestampUs: Math.round(pts[i] * 1e6) + timestampOffsetUs,
-      durationUs: Math.max(0, Math.round((table.durations[i] / timescale) * 1e6)) || 0,
-      frame: frameOf[i],
-    };
+    timestampsUs[i] = Math.round(pts[i] * 1e6) + timestampOffsetUs;
+    durationsUs[i] = Math.max(0, Math.round((table.durations[i] / timescale) * 1e6)) || 0;
   }
-  const syncFlagsTrusted = samples[0].isKey;
-  if (!syncFlagsTrusted) {
-    // Some muxers leave the sync flags out for open-GOP streams or fragment starts; the first
-    // sample must be decodable anyway, so treat it as the entry point (the decoder then
-    // checks the bits).
-    samples[0].isKey = true;
-  }
+  const keys = table.sync.slice();
+  const syncFlagsTrusted = keys[0] === 1;
+  // Some muxers leave the sync flags out for open-GOP streams or fragment starts; the first
+  // sample must be decodable anyway, so treat it as the entry point (the decoder then checks
+  // the bits).
+  keys[0] = 1;
+  const samples: Samples = { count, offsets: table.offsets, sizes: table.sizes, keys, timestampsUs, durationsUs, frames };
 
-  const frameTimestamps = Array.from(order, (i) => pts[i]);
+  await yieldToPage();
+  const frameTimestamps = new Array<number>(order.length);
+  for (let frame = 0; frame < order.length; frame++) frameTimestamps[frame] = pts[order[frame]];
   const last = order[order.length - 1];
   const orientation = orientationOf(track.matrix);
   const codedWidth = entry.width;

@@ -1,17 +1,9 @@
 import { expect } from '@open-wc/testing';
 import { frameForTime, keySampleFor, planSeek, type RunState } from '../../src/decode/seek-plan.js';
-import type { VideoSample } from '../../src/mp4/video-track.js';
 
-/** Decode-order samples of an IPBB… stream with a key every `gop` samples. */
-function samples(count: number, gop: number): VideoSample[] {
-  return Array.from({ length: count }, (_, i) => ({
-    offset: i * 100,
-    size: 100,
-    isKey: i % gop === 0,
-    timestampUs: i * 33_333,
-    durationUs: 33_333,
-    frame: i,
-  }));
+/** Key flags of a stream with a key every `gop` samples. */
+function samples(count: number, gop: number): Uint8Array {
+  return Uint8Array.from({ length: count }, (_, i) => (i % gop === 0 ? 1 : 0));
 }
 
 const run = (start: number, next: number, emitted: number[] = []): RunState => ({
