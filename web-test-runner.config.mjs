@@ -23,6 +23,7 @@ import { defaultReporter } from '@web/test-runner';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 
 import { launchers } from './scripts/launchers.mjs';
+import { reactEsmPlugin } from './scripts/react-esm.mjs';
 import { corpusResultPlugin, FUZZ_FINISH_TIMEOUT, fuzzPlugin } from './test/server/commands.mjs';
 import { rangeMiddleware } from './test/server/ranges.mjs';
 import { requestLogMiddleware, requestLogPlugin } from './test/server/request-log.mjs';
@@ -60,6 +61,8 @@ export default {
     // src uses Lit legacy decorators (experimentalDecorators, useDefineForClassFields: false):
     // esbuild reads those from tsconfig.json's compilerOptions.
     esbuildPlugin({ ts: true, tsconfig: path.join(ROOT, 'tsconfig.json'), target: 'es2022' }),
+    // react and react-dom are CommonJS only (test/react.test.ts)
+    reactEsmPlugin(ROOT),
     requestLogPlugin(),
     corpusResultPlugin(ROOT),
     fuzzPlugin(ROOT),

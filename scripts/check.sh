@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The static checks CI applies before the browser tests: types (src and tests, strict),
-# lint, the custom-elements manifest is current, and the bundle builds within its budget.
+# lint, the custom-elements manifest is current, the bundle builds within its budget, and React
+# and Vue apps type-check against the built package (and their mistakes do not).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node_modules/.bin/tsc --noEmit -p tsconfig.json
@@ -9,4 +10,5 @@ node_modules/.bin/eslint src test bench scripts
 node scripts/check-manifest.mjs
 npm run --silent build >/dev/null
 node scripts/check-bundle.mjs
+node scripts/check-types.mjs
 node scripts/check-package.mjs
