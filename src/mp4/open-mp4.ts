@@ -5,6 +5,7 @@ import type { ByteSource } from './byte-source.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
 import {
   SampleTableError,
+  checkBoxes,
   isFragmentedMoov,
   readSampleTable,
   sampleTableBoxes,
@@ -119,6 +120,14 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
     const data = type === 'mdat' || !Number.isFinite(size) ? header.subarray(0, headerSize) : await readUpTo(source, position, size);
     if (!data) break;
     let parsed = data;
+    if (type === 'moov' || type === 'moof') {
+      try {
+        checkBoxes(data);
+      } catch (error) {
+        if (error instanceof SampleTableError) throw fail(`its ${type} is damaged (${error.message}).`);
+        throw error;
+      }
+    }
     if (type === 'moov' && !moov && !isFragmentedMoov(data)) {
       moov = data;
       parsed = stripSampleTables(data);

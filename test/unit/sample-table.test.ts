@@ -1,6 +1,6 @@
 import { expect } from '@open-wc/testing';
 import { createFile, MP4BoxBuffer, type ISOFile } from 'mp4box';
-import { isFragmentedMoov, readSampleTable, sampleTableBoxes, stripSampleTables } from '../../src/mp4/sample-table.js';
+import { checkBoxes, isFragmentedMoov, readSampleTable, sampleTableBoxes, stripSampleTables } from '../../src/mp4/sample-table.js';
 import { MEDIA } from '../helpers/media.js';
 
 /** The file's moov box bytes (found by walking the top-level boxes). */
@@ -83,5 +83,18 @@ describe('readSampleTable', function () {
     const [{ data, box }] = sampleTableBoxes(moov).values();
     const error = await readSampleTable(data, box).catch((e: unknown) => e);
     expect((error as Error).message).to.contain('stsz');
+  });
+
+  it('checkBoxes passes real files and rejects boxes that do not fit or counts their box cannot hold', async () => {
+    for (const url of FILES) checkBoxes(moovOf(new Uint8Array(await (await fetch(url)).arrayBuffer())));
+    const bytes = new Uint8Array(await (await fetch(`${MEDIA}h264-nobframes.mp4`)).arrayBuffer());
+    const find = (moov: Uint8Array, type: string) => [...moov.keys()].find((i) => String.fromCharCode(...moov.subarray(i, i + 4)) === type)! - 4;
+    // The fuzzer's case that froze Firefox: stsz's size field set to 1 (a 64-bit size follows).
+    const largesize = moovOf(bytes);
+    new DataView(largesize.buffer).setUint32(find(largesize, 'stsz'), 1);
+    expect(() => checkBoxes(largesize)).to.throw(/does not fit/);
+    const count = moovOf(bytes);
+    new DataView(count.buffer).setUint32(find(count, 'stts') + 12, 0x7fffffff);
+    expect(() => checkBoxes(count)).to.throw(/stts claims/);
   });
 });
