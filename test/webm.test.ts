@@ -1,0 +1,209 @@
+/**
+ * `<rerun-video>` with WebM and Matroska (test/fixtures/make-fixtures.sh, webm-* / mkv-*):
+ * frame-exact at every probe, stepping, the metadata as for MP4, a WebM named .mp4, files as
+ * MediaRecorder writes them, a truncated recording and junk after an EBML header.
+ */
+import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import '../src/index.js';
+import type { RerunVideo } from '../src/index.js';
+import type { LoadedMetadataEvent, RerunVideoErrorEvent, UnsupportedCodecEvent } from '../src/events.js';
+import { readFrameCode } from './helpers/frame-code.js';
+import { MEDIA, expectRecovers, sleep, type FixtureInfo } from './helpers/media.js';
+
+interface WebmInfo extends FixtureInfo {
+  file: string;
+  codecString: string;
+  durationSeconds: number | null;
+}
+
+const FIXTURES = ['webm-vp8.webm', 'webm-vp9.webm', 'webm-vp9-nocues.webm', 'webm-av1.webm', 'mkv-h264-bframes.mkv', 'webm-vp9-named.mp4'];
+
+const sidecar = async (file: string) => (await fetch(`${MEDIA}${file.replace(/\.\w+$/, '.json')}`)).json() as Promise<WebmInfo>;
+
+const cleanup: RerunVideo[] = [];
+afterEach(() => {
+  for (const el of cleanup.splice(0)) el.remove();
+});
+
+interface Loaded {
+  el: RerunVideo;
+  errors: RerunVideoErrorEvent[];
+  unsupported: UnsupportedCodecEvent[];
+  metadata: LoadedMetadataEvent[];
+}
+
+/** Loads a URL or a Blob and waits for its first answer: a frame, unsupported-codec or error. */
+async function load(src: string | Blob, time = 0): Promise<Loaded> {
+  const el = document.createElement('rerun-video');
+  cleanup.push(el);
+  const loaded: Loaded = { el, errors: [], unsupported: [], metadata: [] };
+  el.addEventListener('error', (e) => loaded.errors.push(e));
+  el.addEventListener('unsupported-codec', (e) => loaded.unsupported.push(e));
+  el.addEventListener('loadedmetadata', (e) => loaded.metadata.push(e));
+  let frames = 0;
+  el.addEventListener('frame', () => frames++);
+  if (typeof src === 'string') el.src = src;
+  else el.srcObject = src;
+  el.time = time;
+  document.body.append(el);
+  await waitUntil(() => frames > 0 || loaded.errors.length > 0 || loaded.unsupported.length > 0, `an answer for ${src}`, { timeout: 15_000 });
+  return loaded;
+}
+
+/** Times to check and the frame each shows: starts, ends, key frames, between frames, before the first. */
+function probes(ts: readonly number[]): Array<[number, number]> {
+  const last = ts.length - 1;
+  const picks = [...new Set([0, 1, 2, Math.floor(last / 2), last - 1, last, 28, 29, 30, 31].filter((i) => i >= 0 && i <= last))];
+  const cases: Array<[number, number]> = picks.flatMap((i): Array<[number, number]> => [
+    [ts[i], i],
+    [i < last ? (ts[i] + ts[i + 1]) / 2 : ts[i] + 1, i],
+  ]);
+  cases.push([ts[0] - 1, 0], [ts[30] - 1e-6, 29]);
+  return cases.sort((a, b) => ((a[1] * 7919) % 13) - ((b[1] * 7919) % 13));
+}
+
+/** Resources whose URL mentions the WebM reader (the dev server serves src/webm/*.ts one by one). */
+const webmModules = () => performance.getEntriesByType('resource').filter((entry) => /\/src\/webm\//.test(entry.name));
+
+describe('<rerun-video> with WebM and Matroska', function () {
+  this.timeout(60_000);
+
+  // First in the file: nothing else has loaded a WebM yet.
+  it('an MP4 never loads the WebM reader; the first WebM does', async () => {
+    const mp4 = await load(`${MEDIA}vp9.mp4`);
+    expect(mp4.errors).to.have.length(0);
+    expect(webmModules(), 'WebM modules fetched for an MP4').to.have.length(0);
+    const webm = await load(`${MEDIA}webm-vp9.webm`);
+    expect(webm.errors).to.have.length(0);
+    expect(webmModules().length).to.be.greaterThan(0);
+  });
+
+  for (const file of FIXTURES) {
+    it(`${file}: metadata as ffprobe sees it, and exactly the frame for every probe`, async () => {
+      const info = await sidecar(file);
+      const { el, errors, unsupported, metadata } = await load(`${MEDIA}${file}`);
+      expect(errors, errors[0]?.detail.message).to.have.length(0);
+      expect(unsupported).to.have.length(0);
+      expect(el.state).to.equal('ready');
+      expect(el.codec).to.equal(info.codecString);
+      expect([el.videoWidth, el.videoHeight]).to.deep.equal([info.width, info.height]);
+      expect(metadata).to.have.length(1);
+      expect(metadata[0].detail).to.deep.include({ width: info.width, height: info.height, codec: info.codecString, frameCount: 60 });
+      if (info.durationSeconds !== null) expect(el.duration).to.be.closeTo(info.durationSeconds, 1e-6);
+      else expect(el.duration).to.be.greaterThan(el.frameTimestamps[59]);
+      expect(readFrameCode(el.canvas!)).to.equal(0);
+      expect(el.frameCount).to.equal(info.frameCount);
+      el.frameTimestamps.forEach((t, i) => expect(t, `timestamp ${i}`).to.be.closeTo(info.timestamps[i], 1e-5));
+      // ffprobe prints 6 decimals: probe at the element's own exact timestamps (checked just above).
+      for (const [time, expected] of probes(el.frameTimestamps)) {
+        const detail = await el.seek(time);
+        expect(detail.index, `index at ${time}`).to.equal(expected);
+        expect(detail.exact, `exact at ${time}`).to.equal(true);
+        expect(readFrameCode(el.canvas!), `pixels at ${time}`).to.equal(expected);
+      }
+    });
+  }
+
+  for (const file of ['webm-vp9-nocues.webm', 'mkv-h264-bframes.mkv', 'webm-av1.webm']) {
+    it(`${file}: steps forward across a key frame and back`, async () => {
+      const { el } = await load(`${MEDIA}${file}`);
+      await el.seek(el.frameTimestamps[26]);
+      expect(readFrameCode(el.canvas!)).to.equal(26);
+      for (let i = 27; i <= 33; i++) {
+        const detail = await el.stepFrame(1);
+        expect(detail.index).to.equal(i);
+        expect(readFrameCode(el.canvas!), `step to ${i}`).to.equal(i);
+      }
+      for (let i = 32; i >= 24; i--) {
+        const detail = await el.stepFrame(-1);
+        expect(detail.index).to.equal(i);
+        expect(readFrameCode(el.canvas!), `step back to ${i}`).to.equal(i);
+      }
+    });
+  }
+
+  it('a MediaRecorder-style file from a server without ranges (streamed) and with ranges', async () => {
+    await executeServerCommand('request-log', { clear: true });
+    for (const query of ['?norange', '']) {
+      const src = `${MEDIA}webm-vp9-nocues.webm${query}`;
+      const { el, errors } = await load(src, 1.5);
+      expect(errors, errors[0]?.detail.message).to.have.length(0);
+      expect(readFrameCode(el.canvas!)).to.equal(44); // 1.474 <= 1.5 < 1.507
+      await el.seek(el.frameTimestamps[3]);
+      expect(readFrameCode(el.canvas!)).to.equal(3);
+    }
+    const log = (await executeServerCommand('request-log', { match: 'webm-vp9-nocues.webm', details: true })) as Array<{
+      url: string;
+      status: number;
+    }>;
+    expect(log.filter((entry) => entry.url.endsWith('?norange')).map((entry) => entry.status)).to.deep.equal([200]);
+    expect(log.filter((entry) => entry.url.endsWith('.webm')).every((entry) => entry.status === 206)).to.equal(true);
+  });
+
+  it('a WebM named .mp4 and a WebM Blob (srcObject) play: the bytes decide', async () => {
+    const named = await load(`${MEDIA}webm-vp9-named.mp4`, 1);
+    expect(named.errors).to.have.length(0);
+    expect(named.el.codec).to.equal('vp09.00.20.08');
+    expect(readFrameCode(named.el.canvas!)).to.equal(30);
+    const bytes = await (await fetch(`${MEDIA}mkv-h264-bframes.mkv`)).arrayBuffer();
+    const blob = await load(new File([bytes], 'recording.mp4', { type: 'video/mp4' }), 1);
+    expect(blob.errors).to.have.length(0);
+    expect(blob.el.codec).to.equal('avc1.64000d');
+    expect(readFrameCode(blob.el.canvas!)).to.equal(30);
+  });
+
+  it('a truncated recording: the frames before the cut show, later ones reject, no error event', async () => {
+    const whole = new Uint8Array(await (await fetch(`${MEDIA}webm-vp9-nocues.webm`)).arrayBuffer());
+    const { el, errors } = await load(new Blob([whole.slice(0, Math.floor(whole.byteLength * 0.6))]));
+    expect(errors, errors[0]?.detail.message).to.have.length(0);
+    expect(readFrameCode(el.canvas!)).to.equal(0);
+    expect(el.frameCount).to.be.within(20, 59);
+    for (const frame of [12, 3, 25]) {
+      const detail = await el.seek(el.frameTimestamps[frame]);
+      expect(detail.exact).to.equal(true);
+      expect(readFrameCode(el.canvas!), `frame ${frame}`).to.equal(frame);
+    }
+    const past = await el.seek(el.frameTimestamps[el.frameCount - 1]).then(
+      () => null,
+      (error: unknown) => error,
+    );
+    expect(past).to.have.property('code', 'format');
+    expect((past as Error).message).to.contain('truncated');
+    expect(el.state).to.equal('ready');
+    await el.seek(el.frameTimestamps[5]);
+    expect(readFrameCode(el.canvas!)).to.equal(5);
+    await sleep(200);
+    expect(errors).to.have.length(0);
+  });
+
+  it('random bytes after an EBML header: one format error, then the next src loads', async () => {
+    const head = new Uint8Array(await (await fetch(`${MEDIA}webm-vp9.webm`)).arrayBuffer()).slice(0, 36);
+    let seed = 3;
+    const junk = Uint8Array.from({ length: 32_768 }, (_, i) => (i < 36 ? head[i] : ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 16) & 0xff));
+    const { el, errors } = await load(new Blob([junk]));
+    await sleep(300);
+    expect(errors).to.have.length(1);
+    expect(errors[0].detail.code).to.equal('format');
+    expect(errors[0].detail.message).to.contain('WebM');
+    expect(el.state).to.equal('error');
+    el.srcObject = null;
+    await expectRecovers(el);
+  });
+
+  it('src changes from a WebM to an MP4 and back before either loads: the last one wins', async () => {
+    const el = document.createElement('rerun-video');
+    cleanup.push(el);
+    const errors: RerunVideoErrorEvent[] = [];
+    el.addEventListener('error', (e) => errors.push(e));
+    el.time = 1;
+    el.src = `${MEDIA}webm-av1.webm`;
+    document.body.append(el);
+    el.src = `${MEDIA}h264-nobframes.mp4`;
+    el.src = `${MEDIA}mkv-h264-bframes.mkv`;
+    await oneEvent(el, 'frame');
+    expect(el.codec).to.equal('avc1.64000d');
+    expect(readFrameCode(el.canvas!)).to.equal(30);
+    expect(errors).to.have.length(0);
+  });
+});
