@@ -187,7 +187,9 @@ class ElementPlayer {
       el.addEventListener('frame', resolve, { once: true });
       el.addEventListener('error', (e) => reject(new Error(`element error: ${JSON.stringify(e.detail)}`)), { once: true });
     });
-    const t0 = now();
+    // phases of the first frame (the long scenario reports them): src -> metadata -> frame
+    el.addEventListener('loadedmetadata', () => (this.metadataAt = now()), { once: true });
+    const t0 = (this.openedAt = now());
     el.src = url;
     await first;
     return now() - t0;
@@ -242,7 +244,8 @@ class VideoPlayer {
       v.addEventListener('loadeddata', resolve, { once: true });
       v.addEventListener('error', () => reject(new Error(`video error ${v.error?.code}: ${v.error?.message}`)), { once: true });
     });
-    const t0 = now();
+    v.addEventListener('loadedmetadata', () => (this.metadataAt = now()), { once: true });
+    const t0 = (this.openedAt = now());
     v.src = url;
     await loaded;
     this.ctx.drawImage(v, 0, 0, this.width, this.height);
@@ -293,11 +296,12 @@ const HAS_DEQUEUE = typeof VideoDecoder !== 'undefined' && 'ondequeue' in VideoD
 class BarePlayer {
   async load() {}
   async open(url) {
-    const t0 = now();
+    const t0 = (this.openedAt = now());
     // The whole file in one fetch (localhost): simpler than the element's streaming, and the
     // sample table is read from the same bytes.
     const buffer = await (await fetch(url)).arrayBuffer();
     const track = (this.track = parseMp4(buffer));
+    this.metadataAt = now();
     this.bytes = new Uint8Array(buffer);
     this.width = track.width;
     this.height = track.height;
@@ -610,7 +614,106 @@ async function runBench({
   return result;
 }
 
+// ---------------------------------------------------------------------------------------
+// The long-recording scenario (bench/run.mjs --long): long-1h and long-10s are one stream,
+// encoded alike, an hour and ten seconds of it. Nothing here reads the MP4 itself -- the
+// frame timestamps come from make-media.sh's sidecar JSON -- so the bytes the server counts
+// and the heap run.mjs samples are the method's own.
+// ---------------------------------------------------------------------------------------
+
+/** `{ requests, bytes }` the bench server has sent for `path` so far (bench/run.mjs). */
+async function served(path) {
+  return (await fetch(`/__bench/bytes?path=${encodeURIComponent(path)}`, { cache: 'no-store' })).json();
+}
+
+async function runLong({ method, file, seeks = 15, seed = 1 } = {}) {
+  const url = `/bench/media/${file}.mp4`;
+  const result = { method, file, userAgent: navigator.userAgent };
+  const meta = await (await fetch(`/bench/media/${file}.json`, { cache: 'no-store' })).json();
+  const ts = meta.timestamps;
+  const n = ts.length;
+  const duration = ts[n - 1] + (ts[n - 1] - ts[n - 2]);
+  result.frames = n;
+  result.size = `${meta.width}x${meta.height}`;
+  // the resource entries say when each fetch of the file ended (default buffer: 250 entries)
+  performance.setResourceTimingBufferSize(100_000);
+  const fetchesOfFile = () => performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === url);
+
+  status(`${method} ${file}: first frame`);
+  const player = new PLAYERS[method]();
+  await player.load();
+  const start = await served(url);
+  try {
+    result.firstFrameMs = round(await player.open(url, { width: meta.width, height: meta.height }));
+  } catch (e) {
+    result.error = `open: ${e?.message ?? e}`;
+    return result;
+  }
+  player.afterOpen();
+  result.firstFrameRight = player.read() === 0;
+  const first = await served(url);
+  // where the first frame's time goes: src -> metadata (for the element: the moov's bytes
+  // fetched, then parsed) -> the first GOP fetched, decoded, painted
+  result.metadataMs = player.metadataAt ? round(player.metadataAt - player.openedAt) : null;
+  const fetched = fetchesOfFile().filter((e) => e.responseEnd <= (player.metadataAt ?? 0));
+  result.metadataBytesAtMs = fetched.length ? round(Math.max(...fetched.map((e) => e.responseEnd)) - player.openedAt) : null;
+  result.toFirstFrame = { requests: first.requests - start.requests, bytes: first.bytes - start.bytes };
+
+  // random seeks, seeded, anywhere in the file; the server's counters are read after each
+  // one (outside the timing), so bytes a seek left in flight count for the next one
+  status(`${method} ${file}: random seeks`);
+  const decodedBefore = player.el?.getVideoPlaybackQuality().decodedVideoFrames;
+  const rand = mulberry32(seed);
+  const runs = [];
+  const perSeek = [];
+  let before = first;
+  const indexWrong = [];
+  const windows = [];
+  for (let i = 0; i < seeks; i++) {
+    const t = rand() * duration;
+    const expected = frameForTime(ts, t);
+    let detail;
+    const begin = now();
+    // the frame code has 16 bits: in the hour, frame 65536 reads 0 again (the element's
+    // own index, checked too, tells those apart)
+    runs.push(await timed(player, async () => (detail = await player.seek(t)), expected % 65536));
+    windows.push([begin, begin + runs[i].ms]);
+    if (typeof detail?.index === 'number' && detail.index !== expected) indexWrong.push([expected, detail.index]);
+    const after = await served(url);
+    perSeek.push({ requests: after.requests - before.requests, bytes: after.bytes - before.bytes });
+    before = after;
+  }
+  result.seek = summarize(runs);
+  result.indexWrong = indexWrong;
+  if (seeks > 0) {
+    // what the last seek still had in flight (a read-ahead) counts too
+    await sleep(500);
+    const end = await served(url);
+    perSeek[perSeek.length - 1].bytes += end.bytes - before.bytes;
+    perSeek[perSeek.length - 1].requests += end.requests - before.requests;
+  }
+  // how much of each seek was waiting for bytes: from the request to the end of the last
+  // fetch of the file that started and ended within it (null: no fetch, or no entries --
+  // <video>'s own requests have none)
+  const entries = fetchesOfFile();
+  result.perSeek = perSeek.map((p, i) => {
+    const [begin, end] = windows[i];
+    const mine = entries.filter((e) => e.startTime >= begin && e.responseEnd > 0 && e.responseEnd <= end);
+    return { ...p, fetchMs: mine.length ? round(Math.max(...mine.map((e) => e.responseEnd)) - begin) : null };
+  });
+  if (player.el) {
+    const q = player.el.getVideoPlaybackQuality();
+    result.decodedPerSeek = seeks ? round((q.decodedVideoFrames - decodedBefore) / seeks, 1) : null;
+    result.openVideoFrames = q.openVideoFrames;
+  }
+  if (player.v) result.rvfc = { fired: player.rvfcFired, fellBack: player.rvfcMissed };
+  status(`${method} ${file}: done`);
+  // the player stays on the page: run.mjs reads the heap it holds, then closes the page
+  return result;
+}
+
 window.runBench = runBench;
+window.runLong = runLong;
 
 // ?method=...&file=... runs one at once and prints the JSON on the page (handy by hand).
 const params = new URLSearchParams(location.search);

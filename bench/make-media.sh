@@ -4,13 +4,15 @@
 #   bench/make-media.sh            # make what is missing (idempotent: existing files are kept)
 #   bench/make-media.sh --force    # remake everything
 #   bench/make-media.sh NAME...    # only these (names below, without .mp4)
+#   bench/make-media.sh long-10s long-1h   # the long-recording pair: only made when named
 #
 # Every frame carries its presentation index as the frame code of the test fixtures
 # (test/fixtures/make-fixtures.sh, read by test/helpers/frame-code.ts): a band over the top
 # 1/6 of the picture, 16 cells of width/16, cell i = bit i of the index (cell 0 = LSB),
 # white = 1, black = 0, neutral chroma. The band is drawn as a 16x1 grey picture whose pixel
 # X is bit X of the frame counter N, scaled up with nearest-neighbour to W x H/6 and laid
-# over the content -- much cheaper than geq over a whole 4K picture.
+# over the content -- much cheaper than geq over a whole 4K picture. The code has 16 bits: in
+# the hour-long file (108000 frames) it wraps, frame 65536 reads 0 again.
 #
 # Each file gets a sidecar NAME.json: frame count, keyframe indices, ffprobe timestamps.
 # Every frame's code is verified after encoding (decoded by ffmpeg, band scaled to 16x1).
@@ -79,5 +81,14 @@ encode av1-720p 1280 720 300 -c:v libsvtav1 -pix_fmt yuv420p -preset 10 -crf 40 
   -svtav1-params "irefresh-type=2:lp=2"
 encode vp9-720p 1280 720 300 -c:v libvpx-vp9 -pix_fmt yuv420p -crf 36 -b:v 0 -g 60 -keyint_min 60 \
   -deadline realtime -cpu-used 8 -row-mt 1 -threads 2
+
+# The long-recording scenario (bench/run.mjs --long): one hour and ten seconds with the same
+# settings, so that whatever differs between them is the length. Low resolution and a high CRF
+# keep the hour near 100 MB; made only when asked for by name (see the header).
+LONG=(-c:v libx264 -threads 2 -pix_fmt yuv420p -profile:v high -preset veryfast -crf 30 -sc_threshold 0 -bf 2 -g 60 -keyint_min 60)
+if [[ " ${ONLY[*]} " == *" long-1h "* || " ${ONLY[*]} " == *" long-10s "* ]]; then
+  encode long-10s 320 180 300 "${LONG[@]}"
+  encode long-1h 320 180 108000 "${LONG[@]}"
+fi
 
 echo "make-media: done in $((SECONDS - START)) s ($OUT)"

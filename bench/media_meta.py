@@ -4,7 +4,8 @@
   media_meta.py FILE.mp4 EXPECTED_FRAMES OUT.json
 
 Decodes FILE with ffmpeg (presentation order, no rate conversion), shrinks the code band
-(top 1/6) to 16x1 grey pixels -- one per cell -- and checks frame i reads i. The sidecar holds
+(top 1/6) to 16x1 grey pixels -- one per cell -- and checks frame i reads i (modulo 65536:
+the code has 16 bits, so in the hour-long file frame 65536 reads 0 again). The sidecar holds
 what the benchmark needs and ffprobe knows without decoding: size, codec, timestamps (s, as
 ffmpeg presents them: edit list applied), keyframe indices (presentation order).
 """
@@ -23,7 +24,7 @@ def main():
                "-vf", "crop=iw:ih/6:0:0,scale=16:1:flags=area,format=gray",
                "-f", "rawvideo", "-"])
     codes = [sum(1 << i for i in range(16) if raw[f * 16 + i] > 128) for f in range(len(raw) // 16)]
-    bad = [(i, c) for i, c in enumerate(codes) if c != i]
+    bad = [(i, c) for i, c in enumerate(codes) if c != i % 65536]
     if len(codes) != expected or bad:
         sys.exit(f"media_meta: {path}: {len(codes)} frames (want {expected}), wrong codes (index, code): {bad[:10]}")
     margin = min(abs(b - 128) for b in raw)
@@ -43,8 +44,10 @@ def main():
     }
     with open(out, "w") as f:
         json.dump(meta, f)
-    print(f"  ok  {meta['file']}: {len(codes)} frames coded 0..{len(codes) - 1}, keyframes {meta['keyframes']}, "
-          f"band margin {margin}")
+    keys = meta["keyframes"]
+    shown = keys if len(keys) <= 12 else f"{keys[:6]}... ({len(keys)})"
+    print(f"  ok  {meta['file']}: {len(codes)} frames coded 0..{len(codes) - 1}{' mod 65536' if len(codes) > 65536 else ''}, "
+          f"keyframes {shown}, band margin {margin}")
 
 
 main()

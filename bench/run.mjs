@@ -8,19 +8,39 @@
 //   npm run bench -- --methods element,webcodecs       (default: element,video,webcodecs)
 //   npm run bench -- --quick                           fewer requests (10 seeks, 20 + 10 steps)
 //   npm run bench -- --no-build                        skip `npm run build` (dist/ is current)
+//   npm run bench -- --long                            all files, then the long-recording scenario
+//   npm run bench -- --files long                      the long-recording scenario alone
+//
+// The long-recording scenario (`long` in the file list; --long adds it to the list) is not
+// part of the default run: it needs an hour-long file (bench/make-media.sh long-1h, ~80 MB,
+// a minute or two to encode and verify). long-1h and long-10s are the same 320x180 30 fps
+// H.264 stream, an hour and ten seconds of it. For each, in every browser, element, <video>
+// and the bare WebCodecs player each get 3 fresh pages (interleaved, so drift in a noisy
+// machine hits both files alike); each page measures the time to first frame and 15 seeded
+// random seeks (5 and 1 page with --quick). Reported: the median first frame of the pages,
+// the median and p95 of all their seeks, the bytes the server sent per seek (counted by this
+// script's server, see startServer), and in Chromium the peak JS heap and ArrayBuffer bytes
+// (CDP Runtime.getHeapUsage every 50 ms; Firefox has no such API: n/a). The bare player
+// fetches the whole file before anything else, as it does for the other files: on the hour
+// its first frame is a download, not a like-for-like figure.
 //
 // Steps: `npm run build` (dist/rerun-video.min.js), bench/make-media.sh (bench/media/, skips
 // existing files), a static server on 127.0.0.1 with byte ranges (test/server/ranges.mjs: the
-// test runner's, so ?throttle= and the other faults of test/server/faults.mjs work here too),
-// then for every browser, file and method a fresh page running bench/bench.html's runBench().
+// test runner's, so ?throttle= and the other faults of test/server/faults.mjs work here too;
+// dist/'s bundles are read once at the start and served from memory, so a build during the
+// run cannot mix two versions of the element), then for every browser, file and method a fresh page running bench/bench.html's runBench().
 // Prints one table per browser and the ratios against the targets; writes
 // bench/results/latest.json and .md.
+// The TTFF ratios against <video> and the bare player on the regular files are in their
+// ratio table, without a target.
 //
 // WebKit (WebKitGTK MiniBrowser through WebKitWebDriver + webdriverio) needs an X display:
 // without DISPLAY the script re-runs itself under `xvfb-run -a` when webkit is asked for.
 
 import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -33,6 +53,8 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 
 const ALL_FILES = ['h264-1080p-gop60', 'h264-1080p-gop250', 'h264-4k', 'av1-720p', 'vp9-720p'];
+/** The files of the long-recording scenario, short first (the order of the interleaved pages). */
+const LONG_FILES = ['long-10s', 'long-1h'];
 const ALL_METHODS = ['element', 'video', 'webcodecs'];
 const FILE_LABELS = {
   'h264-1080p-gop60': '1080p30 H.264 High, B-frames, GOP 60',
@@ -40,6 +62,8 @@ const FILE_LABELS = {
   'h264-4k': '2160p30 H.264 High, B-frames, GOP 60',
   'av1-720p': '720p30 AV1 (SVT-AV1), GOP 60',
   'vp9-720p': '720p30 VP9 (realtime), GOP 60',
+  'long-10s': '180p30 H.264 High, 2 B-frames, GOP 60, 10 s (300 frames)',
+  'long-1h': 'the same stream, 1 hour (108000 frames)',
 };
 
 // The targets of issue 3: medians in Chromium, ratios within the same run.
@@ -51,12 +75,19 @@ const TARGETS = {
   backVsVideo: 0.25,
 };
 
+// The long-recording targets: the hour against the ten seconds, same run, same method.
+const LONG_TARGETS = {
+  firstFrame1hVs10s: 1.2,
+  seek1hVs10s: 1.3,
+  heapPeakMB: 100,
+};
+
 // ---------------------------------------------------------------------------------------
 // options
 // ---------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { browsers: ['chromium', 'firefox'], files: ALL_FILES, methods: ALL_METHODS, quick: false, build: true };
+  const opts = { browsers: ['chromium', 'firefox'], files: ALL_FILES, methods: ALL_METHODS, quick: false, build: true, long: false };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
@@ -66,14 +97,20 @@ function parseArgs(argv) {
     else if (flag === '--methods') opts.methods = list();
     else if (flag === '--quick') opts.quick = true;
     else if (flag === '--no-build') opts.build = false;
+    else if (flag === '--long') opts.long = true;
     else if (flag === '--help' || flag === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 12).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
+  if (opts.files.includes('long')) {
+    opts.long = true;
+    opts.files = opts.files.filter((f) => f !== 'long');
+  }
   for (const b of opts.browsers) if (!['chromium', 'firefox', 'webkit'].includes(b)) throw new Error(`unknown browser ${b}`);
-  for (const f of opts.files) if (!ALL_FILES.includes(f)) throw new Error(`unknown file ${f} (known: ${ALL_FILES.join(', ')})`);
+  for (const f of opts.files) if (!ALL_FILES.includes(f)) throw new Error(`unknown file ${f} (known: ${ALL_FILES.join(', ')}, long)`);
   for (const m of opts.methods) if (!ALL_METHODS.includes(m)) throw new Error(`unknown method ${m}`);
+  if (!opts.files.length && !opts.long) throw new Error('no files to run');
   return opts;
 }
 
@@ -86,10 +123,98 @@ const opts = parseArgs(process.argv.slice(2));
 /** Paths the server answered 404 for (reported: a page asking for missing files is suspect). */
 const notFound = new Set();
 
-function startServer() {
+/** pathname -> { requests, bytes }: every request, and the body bytes the socket took. */
+const served = new Map();
+
+/**
+ * dist/'s bundles (the entry and its chunks) as they are when the run starts: a build during
+ * a 20-minute run (someone's test run, a watch) must not change the element's code between
+ * one file or method and the next. Served from memory; `id` names the build in the report.
+ */
+function snapshotBundle() {
+  const files = new Map();
+  for (const name of fs.readdirSync(path.join(ROOT, 'dist'))) {
+    if (name.endsWith('.min.js')) files.set(`/dist/${name}`, fs.readFileSync(path.join(ROOT, 'dist', name)));
+  }
+  const entry = path.join(ROOT, 'dist', 'rerun-video.min.js');
+  const hash = crypto.createHash('sha256').update(files.get('/dist/rerun-video.min.js')).digest('hex').slice(0, 12);
+  return { files, id: `dist/rerun-video.min.js built ${fs.statSync(entry).mtime.toISOString()}, sha256 ${hash}` };
+}
+
+/**
+ * The range server of test/server/ranges.mjs, plus what the long scenario needs: a count of
+ * the requests and body bytes per path, which the page reads at /__bench/bytes?path=...
+ * (JSON `{ requests, bytes }`; that request itself is not counted). The bundles come from
+ * snapshotBundle().
+ */
+function startServer(bundle) {
   // no-store (test/server/ranges.mjs): every method downloads the file itself, no browser cache between them
-  const server = createRangeServer(ROOT, { onNotFound: (pathname) => notFound.add(pathname) });
+  const files = createRangeServer(ROOT, { onNotFound: (pathname) => notFound.add(pathname) });
+  const server = http.createServer((req, res) => {
+    const { pathname, searchParams } = new URL(req.url, 'http://localhost');
+    if (bundle.files.has(pathname)) {
+      res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' }).end(bundle.files.get(pathname));
+      return;
+    }
+    if (pathname === '/__bench/bytes') {
+      const count = served.get(searchParams.get('path')) ?? { requests: 0, bytes: 0 };
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' }).end(JSON.stringify(count));
+      return;
+    }
+    if (!served.has(pathname)) served.set(pathname, { requests: 0, bytes: 0 });
+    const count = served.get(pathname);
+    count.requests++;
+    countBodyBytes(res, (n) => (count.bytes += n));
+    files.emit('request', req, res);
+  });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+/**
+ * Calls add(n) for the n body bytes of each write once the socket has taken them, as
+ * test/server/request-log.mjs counts them: bytes sent, including those of a response the
+ * browser then aborted.
+ */
+function countBodyBytes(res, add) {
+  const { write, end } = res;
+  res.write = function (chunk, encoding, cb) {
+    if (typeof encoding === 'function') [encoding, cb] = [undefined, encoding];
+    const n = Buffer.byteLength(chunk, encoding);
+    return write.call(this, chunk, encoding, (err) => {
+      if (!err) add(n);
+      cb?.(err);
+    });
+  };
+  res.end = function (...args) {
+    const [chunk, encoding] = args;
+    if (chunk != null && typeof chunk !== 'function') {
+      const n = Buffer.byteLength(chunk, typeof encoding === 'string' ? encoding : undefined);
+      this.once('finish', () => add(n));
+    }
+    return end.apply(this, args);
+  };
+}
+
+/** The top-level boxes of an MP4 as [type, size], for the report (where a moov's size matters). */
+function topBoxes(file) {
+  const fd = fs.openSync(file, 'r');
+  const boxes = [];
+  try {
+    const size = fs.fstatSync(fd).size;
+    const head = Buffer.alloc(16);
+    for (let pos = 0; pos + 8 <= size; ) {
+      fs.readSync(fd, head, 0, 16, pos);
+      let len = head.readUInt32BE(0);
+      if (len === 1) len = Number(head.readBigUInt64BE(8));
+      else if (len === 0) len = size - pos;
+      if (len < 8) break;
+      boxes.push([head.toString('latin1', 4, 8), len]);
+      pos += len;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return boxes;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -98,6 +223,51 @@ function startServer() {
 
 const RUN_TIMEOUT_MS = 600_000;
 const PER_RUN_TIMEOUT_MS = opts.quick ? 120_000 : 300_000;
+
+/**
+ * Samples a Chromium page's heap over CDP every 50 ms until stop(): the peaks of the JS heap
+ * (used, and committed -- the committed size also catches a peak inside one long task, which
+ * no sample can interrupt) and of ArrayBuffer backing stores (where sample bytes live), and
+ * what is still used after a GC at the end, with the page's player still alive.
+ */
+async function heapSampler(page) {
+  const cdp = await page.createCDPSession();
+  const usage = () => cdp.send('Runtime.getHeapUsage');
+  await cdp.send('HeapProfiler.collectGarbage');
+  const base = await usage();
+  const peak = { used: base.usedSize, committed: base.totalSize, buffers: base.backingStorageSize ?? 0, samples: 0 };
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      const u = await usage().catch(() => null);
+      if (u) {
+        peak.used = Math.max(peak.used, u.usedSize);
+        peak.committed = Math.max(peak.committed, u.totalSize);
+        peak.buffers = Math.max(peak.buffers, u.backingStorageSize ?? 0);
+        peak.samples++;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      await cdp.send('HeapProfiler.collectGarbage');
+      const after = await usage();
+      await cdp.detach().catch(() => {});
+      return {
+        baseUsed: base.usedSize,
+        peakUsed: peak.used,
+        peakCommitted: peak.committed,
+        peakBuffers: peak.buffers,
+        afterGcUsed: after.usedSize,
+        afterGcBuffers: after.backingStorageSize ?? 0,
+        samples: peak.samples,
+      };
+    },
+  };
+}
 
 async function puppeteerDriver(kind) {
   const { default: puppeteer } = await import('puppeteer-core');
@@ -116,7 +286,8 @@ async function puppeteerDriver(kind) {
   return {
     name: kind === 'chromium' ? 'Chromium' : 'Firefox',
     version,
-    async run(url, args) {
+    /** fn: the page's entry point (runBench, runLong); heap: sample the heap (Chromium only). */
+    async run(url, args, { fn = 'runBench', heap = false } = {}) {
       // a window, not a background tab: Chromium never loads media in background tabs
       let page;
       try {
@@ -133,7 +304,9 @@ async function puppeteerDriver(kind) {
       try {
         await page.goto(url, { waitUntil: 'load' });
         await page.waitForFunction('window.benchReady === true', { timeout: 30_000 });
-        const result = await page.evaluate((a) => window.runBench(a), args);
+        const sampler = heap && kind === 'chromium' ? await heapSampler(page) : null;
+        const result = await page.evaluate((f, a) => window[f](a), fn, args);
+        if (sampler) result.heap = await sampler.stop();
         if (logs.length) result.console = logs.slice(0, 20);
         return result;
       } finally {
@@ -195,16 +368,16 @@ async function webkitDriver() {
   return {
     name: 'WebKit',
     version: `WebKitGTK MiniBrowser ${version}`,
-    async run(url, args) {
+    async run(url, args, { fn = 'runBench' } = {}) {
       // one window, reloaded for every run: a fresh page per method and file
       await browser.url(url);
       await browser.waitUntil(() => browser.execute(() => window.benchReady === true), { timeout: 30_000 });
-      const out = await browser.executeAsync((a, done) => {
-        window.runBench(a).then(
+      const out = await browser.executeAsync((f, a, done) => {
+        window[f](a).then(
           (r) => done(JSON.stringify(r)),
           (e) => done(JSON.stringify({ error: String(e && e.stack ? e.stack : e) })),
         );
-      }, args);
+      }, fn, args);
       return JSON.parse(out);
     },
     async close() {
@@ -293,6 +466,8 @@ function ratios(results, browser) {
     const exact = [el.seek, el.stepForward, el.stepBack].every((s) => s.right === s.n) && el.firstFrameRight;
     out.push({
       file,
+      firstVsVideo: ratio(el.firstFrameMs, vid?.firstFrameMs),
+      firstVsWebCodecs: ratio(el.firstFrameMs, wc?.firstFrameMs),
       seekVsVideo: ratio(el.seek.median, vid?.seek.median),
       seekVsWebCodecs: ratio(el.seek.median, wc?.seek.median),
       forwardVsVideo: ratio(el.stepForward.median, vid?.stepForward.median),
@@ -312,6 +487,8 @@ function ratioTable(rs) {
   return {
     header: [
       'file',
+      'first el/video',
+      'first el/webcodecs',
       'seek el/video',
       'seek el/webcodecs',
       'fwd el/video',
@@ -323,6 +500,8 @@ function ratioTable(rs) {
     ],
     rows: rs.map((r) => [
       r.file,
+      r.firstVsVideo == null ? '—' : `${r.firstVsVideo.toFixed(2)}x`,
+      r.firstVsWebCodecs == null ? '—' : `${r.firstVsWebCodecs.toFixed(2)}x`,
       mark(r.seekVsVideo, TARGETS.seekVsVideo),
       mark(r.seekVsWebCodecs, TARGETS.seekVsWebCodecs),
       mark(r.forwardVsVideo, TARGETS.forwardVsVideo),
@@ -360,6 +539,209 @@ function extraNotes(results, browser) {
 }
 
 // ---------------------------------------------------------------------------------------
+// the long-recording scenario: the pages' results pooled, and the report
+// ---------------------------------------------------------------------------------------
+
+const MB = 1e6;
+const mb = (x) => (x == null ? 'n/a' : (x / MB).toFixed(1));
+const kb = (x) => (x == null ? '—' : (x / 1e3).toFixed(x >= 1e5 ? 0 : 1));
+
+/** The p-quantile of xs, interpolated as bench.js's summarize() does. */
+function quantile(xs, p) {
+  const v = xs.filter((x) => x != null).sort((a, b) => a - b);
+  if (!v.length) return null;
+  const i = (v.length - 1) * p;
+  const lo = Math.floor(i);
+  return v[lo] + (v[Math.ceil(i)] - v[lo]) * (i - lo);
+}
+const median = (xs) => quantile(xs, 0.5);
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+const maxOf = (xs) => (xs.some((x) => x != null) ? Math.max(...xs.filter((x) => x != null)) : null);
+
+/** One row per method and file: the pages pooled (first frame: their median; seeks: all of them). */
+function longRows(results, browser) {
+  const rows = [];
+  for (const method of ALL_METHODS) {
+    for (const file of LONG_FILES) {
+      const runs = results.filter((r) => r.browser === browser && r.method === method && r.file === file);
+      if (!runs.length) continue;
+      const ok = runs.filter((r) => !r.error && r.seek);
+      const perSeek = ok.flatMap((r) => r.perSeek);
+      const heaps = ok.map((r) => r.heap).filter(Boolean);
+      const seekMs = ok.flatMap((r) => r.seek.ms);
+      // the phases of the first frame are the median page's, so that they add up
+      const mid = [...ok].sort((a, b) => a.firstFrameMs - b.firstFrameMs)[Math.floor((ok.length - 1) / 2)];
+      const fetchMs = perSeek.map((p) => p.fetchMs).filter((x) => x != null);
+      rows.push({
+        method,
+        file,
+        pages: ok.length,
+        errors: runs.filter((r) => r.error).map((r) => r.error),
+        firstFrameMs: median(ok.map((r) => r.firstFrameMs)),
+        firstFrameAll: ok.map((r) => r.firstFrameMs),
+        firstFrameRight: ok.every((r) => r.firstFrameRight),
+        metadataMs: mid?.metadataMs ?? null,
+        metadataBytesAtMs: mid?.metadataBytesAtMs ?? null,
+        toFirstFrameBytes: mid?.toFirstFrame.bytes ?? null,
+        toFirstFrameRequests: mid?.toFirstFrame.requests ?? null,
+        seek: {
+          n: sum(ok.map((r) => r.seek.n)),
+          right: sum(ok.map((r) => r.seek.right)),
+          median: quantile(seekMs, 0.5),
+          p95: quantile(seekMs, 0.95),
+          wrong: ok.flatMap((r) => r.seek.wrong),
+          errors: [...new Set(ok.flatMap((r) => r.seek.errors))],
+        },
+        bytesPerSeek: perSeek.length ? sum(perSeek.map((p) => p.bytes)) / perSeek.length : null,
+        bytesPerSeekMedian: median(perSeek.map((p) => p.bytes)),
+        requestsPerSeek: perSeek.length ? sum(perSeek.map((p) => p.requests)) / perSeek.length : null,
+        seeksFetching: fetchMs.length,
+        fetchMsMedian: median(fetchMs),
+        rvfcFellBack: ok.some((r) => r.rvfc) ? sum(ok.map((r) => r.rvfc?.fellBack ?? 0)) : null,
+        decodedPerSeek: median(ok.map((r) => r.decodedPerSeek)),
+        indexWrong: ok.flatMap((r) => r.indexWrong ?? []),
+        heap: heaps.length
+          ? {
+              peakUsed: maxOf(heaps.map((h) => h.peakUsed)),
+              peakCommitted: maxOf(heaps.map((h) => h.peakCommitted)),
+              peakBuffers: maxOf(heaps.map((h) => h.peakBuffers)),
+              afterGcUsed: median(heaps.map((h) => h.afterGcUsed)),
+              afterGcBuffers: median(heaps.map((h) => h.afterGcBuffers)),
+            }
+          : null,
+      });
+    }
+  }
+  return rows;
+}
+
+function longTable(rows) {
+  return {
+    header: [
+      'file',
+      'method',
+      'first frame ms',
+      'metadata ms',
+      'to 1st frame req / KB',
+      'seek median',
+      'seek p95',
+      'seek right',
+      'KB/seek mean (median)',
+      'req/seek',
+      'JS heap peak MB used / committed',
+      'ArrayBuffers peak MB',
+      'after GC MB heap / buffers',
+    ],
+    rows: rows.map((r) =>
+      r.pages === 0
+        ? [r.file, r.method, `ERROR: ${r.errors[0]}`, '', '', '', '', '', '', '', '', '', '']
+        : [
+            r.file,
+            r.method,
+            `${fmt(r.firstFrameMs)}${r.firstFrameRight ? '' : ' (WRONG)'} [${r.firstFrameAll.map(fmt).join(', ')}]`,
+            fmt(r.metadataMs),
+            `${r.toFirstFrameRequests} / ${kb(r.toFirstFrameBytes)}`,
+            fmt(r.seek.median),
+            fmt(r.seek.p95),
+            `${r.seek.right}/${r.seek.n}`,
+            `${kb(r.bytesPerSeek)} (${kb(r.bytesPerSeekMedian)})`,
+            r.requestsPerSeek == null ? '—' : r.requestsPerSeek.toFixed(1),
+            r.heap ? `${mb(r.heap.peakUsed)} / ${mb(r.heap.peakCommitted)}` : 'n/a',
+            r.heap ? mb(r.heap.peakBuffers) : 'n/a',
+            r.heap ? `${mb(r.heap.afterGcUsed)} / ${mb(r.heap.afterGcBuffers)}` : 'n/a',
+          ],
+    ),
+  };
+}
+
+/** Per method: the hour against the ten seconds, and the element against <video> on each. */
+function longRatios(rows) {
+  const out = [];
+  for (const method of ALL_METHODS) {
+    const short = rows.find((r) => r.method === method && r.file === 'long-10s' && r.pages);
+    const long = rows.find((r) => r.method === method && r.file === 'long-1h' && r.pages);
+    if (!short && !long) continue;
+    const heap = long?.heap;
+    out.push({
+      method,
+      firstFrame1hVs10s: ratio(long?.firstFrameMs, short?.firstFrameMs),
+      seek1hVs10s: ratio(long?.seek.median, short?.seek.median),
+      // JS heap (committed: a peak inside one long task is in it) plus ArrayBuffers, the
+      // strictest reading of "JS heap": the sample cache lives in ArrayBuffers
+      heapPeak1h: heap ? heap.peakCommitted + heap.peakBuffers : null,
+      bytesPerSeek1h: long?.bytesPerSeek ?? null,
+      exact1h: long ? `${long.seek.right + (long.firstFrameRight ? long.pages : 0)}/${long.seek.n + long.pages}` : '—',
+    });
+  }
+  const el = rows.filter((r) => r.method === 'element' && r.pages);
+  for (const o of out) {
+    for (const file of LONG_FILES) {
+      const mine = rows.find((r) => r.method === o.method && r.file === file && r.pages);
+      const theirs = el.find((r) => r.file === file);
+      o[`elementFirstFrameVsThis_${file}`] = o.method === 'element' ? null : ratio(theirs?.firstFrameMs, mine?.firstFrameMs);
+    }
+  }
+  return out;
+}
+
+function longRatioTable(rs) {
+  const x = (r) => (r == null ? '—' : `${r.toFixed(2)}x`);
+  return {
+    header: [
+      'method',
+      `first frame 1h/10s (<= ${LONG_TARGETS.firstFrame1hVs10s})`,
+      `seek median 1h/10s (<= ${LONG_TARGETS.seek1hVs10s})`,
+      `JS heap + ArrayBuffers peak, 1h (< ${LONG_TARGETS.heapPeakMB} MB)`,
+      'KB per seek, 1h',
+      'frames right, 1h',
+      'element first frame / this, 10s',
+      'element first frame / this, 1h',
+    ],
+    rows: rs.map((r) => [
+      r.method,
+      mark(r.firstFrame1hVs10s, LONG_TARGETS.firstFrame1hVs10s),
+      mark(r.seek1hVs10s, LONG_TARGETS.seek1hVs10s),
+      r.heapPeak1h == null ? 'n/a' : `${mb(r.heapPeak1h)} MB ${r.heapPeak1h < LONG_TARGETS.heapPeakMB * MB ? 'PASS' : 'MISS'}`,
+      kb(r.bytesPerSeek1h),
+      r.exact1h,
+      x(r['elementFirstFrameVsThis_long-10s']),
+      x(r['elementFirstFrameVsThis_long-1h']),
+    ]),
+  };
+}
+
+function longNotes(rows) {
+  const notes = [];
+  for (const r of rows) {
+    const tag = `${r.file} ${r.method}`;
+    for (const e of new Set(r.errors)) notes.push(`${tag}: ${e}`);
+    if (r.seek.wrong.length) {
+      const shown = r.seek.wrong.slice(0, 8).map(([e, g]) => `${e}->${g}`).join(', ');
+      notes.push(`${tag}: seek wrong ${r.seek.wrong.length}/${r.seek.n} (expected->shown: ${shown}${r.seek.wrong.length > 8 ? ', ...' : ''})`);
+    }
+    if (r.seek.errors.length) notes.push(`${tag}: seek errors: ${r.seek.errors.join('; ')}`);
+    if (r.indexWrong.length) notes.push(`${tag}: seek() resolved with the wrong index ${r.indexWrong.length} times (expected->index: ${r.indexWrong.slice(0, 8).map(([e, g]) => `${e}->${g}`).join(', ')})`);
+    if (r.pages && r.metadataMs != null) {
+      const fetched = r.metadataBytesAtMs == null ? '' : `metadata bytes fetched at ${fmt(r.metadataBytesAtMs)} ms, `;
+      notes.push(`${tag}: first frame ${fmt(r.firstFrameMs)} ms = ${fetched}metadata at ${fmt(r.metadataMs)} ms, then ${fmt(r.firstFrameMs - r.metadataMs)} ms to the frame`);
+    }
+    if (r.decodedPerSeek != null) notes.push(`${tag}: ${r.decodedPerSeek} frames decoded per seek`);
+    if (r.seeksFetching) notes.push(`${tag}: ${r.seeksFetching}/${r.seek.n} seeks fetched bytes; their last byte arrived ${fmt(r.fetchMsMedian)} ms (median) after the request`);
+    if (r.rvfcFellBack) notes.push(`${tag}: requestVideoFrameCallback did not fire after ${r.rvfcFellBack} of ${r.seek.n} seeks (waited 2 animation frames)`);
+  }
+  return notes;
+}
+
+function describeBoxes() {
+  return LONG_FILES.map((f) => {
+    const file = path.join(ROOT, 'bench', 'media', `${f}.mp4`);
+    if (!fs.existsSync(file)) return `${f}.mp4 missing`;
+    const boxes = topBoxes(file);
+    return `${f}.mp4 ${mb(fs.statSync(file).size)} MB: ${boxes.map(([t, n]) => `${t} ${n >= 1e5 ? `${mb(n)} MB` : `${n} B`}`).join(', ')}`;
+  });
+}
+
+// ---------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now();
@@ -369,15 +751,21 @@ async function main() {
     if (b.status !== 0) throw new Error('npm run build failed');
   }
   if (!fs.existsSync(path.join(ROOT, 'dist', 'rerun-video.min.js'))) throw new Error('dist/rerun-video.min.js missing: run npm run build');
-  const mm = spawnSync('bash', [path.join(ROOT, 'bench', 'make-media.sh'), ...opts.files], { cwd: ROOT, stdio: 'inherit' });
+  const media = [...opts.files, ...(opts.long ? LONG_FILES : [])];
+  const mm = spawnSync('bash', [path.join(ROOT, 'bench', 'make-media.sh'), ...media], { cwd: ROOT, stdio: 'inherit' });
   if (mm.status !== 0) throw new Error('bench/make-media.sh failed');
 
-  const server = await startServer();
+  const bundle = snapshotBundle();
+  const server = await startServer(bundle);
   const base = `http://127.0.0.1:${server.address().port}`;
+  console.log(`bench: the element: ${bundle.id}`);
   const args = opts.quick ? { seeks: 10, stepsForward: 20, stepsBack: 10 } : { seeks: 30, stepsForward: 60, stepsBack: 30 };
-  console.log(`bench: serving ${ROOT} at ${base}; ${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method`);
+  const longArgs = { seeks: opts.quick ? 5 : 15, pages: opts.quick ? 1 : 3 };
+  if (opts.files.length) console.log(`bench: serving ${ROOT} at ${base}; ${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method`);
+  if (opts.long) console.log(`bench: long recordings: ${longArgs.pages} pages per file and method, ${longArgs.seeks} random seeks each; ${describeBoxes().join('; ')}`);
 
   const results = [];
+  const longResults = [];
   const browsers = [];
   for (const kind of opts.browsers) {
     let driver;
@@ -415,6 +803,36 @@ async function main() {
         console.log(`  ${file.padEnd(18)} ${method.padEnd(9)} ${brief}  [${((Date.now() - t1) / 1000).toFixed(1)} s]`);
       }
     }
+    // the long scenario: pages interleaved (page k of every method and file, then page k+1),
+    // so that a machine that slows down over the run weighs on the hour and the ten seconds alike
+    for (let page = 0; opts.long && page < longArgs.pages; page++) {
+      for (const method of opts.methods) {
+        for (const file of LONG_FILES) {
+          const t1 = Date.now();
+          let r;
+          try {
+            let timer;
+            r = await Promise.race([
+              driver.run(`${base}/bench/bench.html`, { seeks: longArgs.seeks, seed: page + 1, method, file }, { fn: 'runLong', heap: true }),
+              new Promise((_, reject) => {
+                timer = setTimeout(() => reject(new Error(`no result after ${PER_RUN_TIMEOUT_MS / 1000} s`)), PER_RUN_TIMEOUT_MS);
+              }),
+            ]).finally(() => clearTimeout(timer));
+          } catch (e) {
+            r = { method, file, error: String(e.message ?? e).split('\n')[0] };
+          }
+          r.browser = driver.name;
+          r.page = page;
+          longResults.push(r);
+          const heap = r.heap ? `, heap peak ${mb(r.heap.peakUsed)}/${mb(r.heap.peakCommitted)} MB + buffers ${mb(r.heap.peakBuffers)} MB` : '';
+          const brief = r.seek
+            ? `first ${fmt(r.firstFrameMs)} ms (metadata ${fmt(r.metadataMs)}), seek ${fmt(r.seek.median)} ms ${frac(r.seek)}, ` +
+              `${kb(sum(r.perSeek.map((p) => p.bytes)) / Math.max(1, r.perSeek.length))} KB/seek${heap}`
+            : `ERROR ${r.error}`;
+          console.log(`  ${`${file} #${page + 1}`.padEnd(18)} ${method.padEnd(9)} ${brief}  [${((Date.now() - t1) / 1000).toFixed(1)} s]`);
+        }
+      }
+    }
     await driver.close().catch(() => {});
     console.log(`bench: ${driver.name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
@@ -423,27 +841,49 @@ async function main() {
 
   // ---- report
   let text = '';
+  const allFiles = [...opts.files, ...(opts.long ? LONG_FILES : [])];
   let md = `# rerun-video benchmark\n\n${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ` +
-    `${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method. ` +
+    (opts.files.length ? `${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method. ` : '') +
     `Times in ms from the request to the frame on a canvas; "right" = frames whose pixel code was the expected frame.\n\n` +
-    `Files: ${opts.files.map((f) => `\`${f}\` ${FILE_LABELS[f]}`).join('; ')}.\n`;
+    `Files: ${allFiles.map((f) => `\`${f}\` ${FILE_LABELS[f]}`).join('; ')}. The element: ${bundle.id}.\n`;
   const summary = {};
+  const longSummary = {};
   for (const b of browsers) {
     if (b.error) {
       text += `\n== ${b.name}: not run (${b.error})\n`;
       md += `\n## ${b.name}\n\nNot run: ${b.error}\n`;
       continue;
     }
-    const t = tableRows(results, b.name);
-    const rs = ratios(results, b.name);
-    summary[b.name] = rs;
-    const rt = ratioTable(rs);
-    const notes = extraNotes(results, b.name);
-    const targetsNote = b.name === 'Chromium' ? '' : ' (the speed targets are set for Chromium; shown for comparison)';
-    text += `\n== ${b.name} ${b.version}\n\n${textTable(t)}\n\nRatios, medians, element vs the others${targetsNote}:\n${textTable(rt)}\n`;
-    if (notes.length) text += `\nNotes:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
-    md += `\n## ${b.name} ${b.version}\n\n${mdTable(t)}\n\nRatios, medians, element vs the others${targetsNote}:\n\n${mdTable(rt)}\n`;
-    if (notes.length) md += `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    text += `\n== ${b.name} ${b.version}\n`;
+    md += `\n## ${b.name} ${b.version}\n`;
+    if (opts.files.length) {
+      const t = tableRows(results, b.name);
+      const rs = ratios(results, b.name);
+      summary[b.name] = rs;
+      const rt = ratioTable(rs);
+      const notes = extraNotes(results, b.name);
+      const targetsNote = b.name === 'Chromium' ? '' : ' (the speed targets are set for Chromium; shown for comparison)';
+      text += `\n${textTable(t)}\n\nRatios, medians, element vs the others${targetsNote}:\n${textTable(rt)}\n`;
+      if (notes.length) text += `\nNotes:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
+      md += `\n${mdTable(t)}\n\nRatios, medians, element vs the others${targetsNote}:\n\n${mdTable(rt)}\n`;
+      if (notes.length) md += `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    }
+    if (opts.long) {
+      const rows = longRows(longResults, b.name);
+      const rs = longRatios(rows);
+      longSummary[b.name] = { rows, ratios: rs };
+      const lt = longTable(rows);
+      const lr = longRatioTable(rs);
+      const notes = longNotes(rows);
+      const intro =
+        `Long recordings (${describeBoxes().join('; ')}): first frame = median of ${longArgs.pages} fresh pages [each page]; ` +
+        `seeks = all ${longArgs.seeks} x ${longArgs.pages} random seeks pooled; bytes = body bytes the server sent, per seek ` +
+        `(request to the next request, the last one + 500 ms); heap = Chromium CDP, sampled every 50 ms, MB = 10^6 bytes`;
+      text += `\n${intro}:\n${textTable(lt)}\n\nLong recordings, the hour against the ten seconds:\n${textTable(lr)}\n`;
+      if (notes.length) text += `\nNotes:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
+      md += `\n### Long recordings\n\n${intro}.\n\n${mdTable(lt)}\n\nThe hour against the ten seconds:\n\n${mdTable(lr)}\n`;
+      if (notes.length) md += `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    }
   }
   const elapsed = (Date.now() - started) / 1000;
   text += `\nbench: done in ${elapsed.toFixed(0)} s; results in bench/results/latest.json and latest.md\n`;
@@ -452,7 +892,20 @@ async function main() {
   fs.mkdirSync(RESULTS, { recursive: true });
   fs.writeFileSync(
     path.join(RESULTS, 'latest.json'),
-    JSON.stringify({ date: new Date().toISOString(), options: { ...opts, ...args }, targets: TARGETS, browsers, summary, results }, null, 1),
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        bundle: bundle.id,
+        options: { ...opts, ...args },
+        targets: TARGETS,
+        browsers,
+        summary,
+        results,
+        long: opts.long ? { targets: LONG_TARGETS, ...longArgs, files: describeBoxes(), summary: longSummary, results: longResults } : undefined,
+      },
+      null,
+      1,
+    ),
   );
   fs.writeFileSync(path.join(RESULTS, 'latest.md'), md);
 }
