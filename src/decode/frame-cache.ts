@@ -15,6 +15,11 @@ export const DEFAULT_CACHE_BYTES = 160 * 1024 * 1024;
 export class FrameCache<T extends Closable> {
   /** How many frames fit in the budget. */
   readonly capacity: number;
+  /**
+   * The way the playhead moves while playing (1 forwards, -1 backwards, 0 not playing):
+   * frames it has passed are evicted before those it is heading for.
+   */
+  direction: -1 | 0 | 1 = 0;
   private readonly entries = new Map<number, T>();
 
   constructor(frameBytes: number, budgetBytes = DEFAULT_CACHE_BYTES) {
@@ -41,7 +46,7 @@ export class FrameCache<T extends Closable> {
   wants(index: number, focus: number): boolean {
     if (this.entries.has(index) || Math.abs(index - focus) >= this.capacity) return false;
     if (this.entries.size < this.capacity) return true;
-    return this.farthest(focus).distance > Math.abs(index - focus);
+    return this.farthest(focus).distance > this.distance(index, focus);
   }
 
   /** Adds a frame; evicts (closes) the farthest ones from `focus` beyond capacity. */
@@ -60,11 +65,17 @@ export class FrameCache<T extends Closable> {
     this.entries.clear();
   }
 
+  /** How far `index` is from the playhead, frames behind it (in the playing direction) counting as farther than any ahead. */
+  private distance(index: number, focus: number): number {
+    const d = index - focus;
+    return d * this.direction < 0 ? Math.abs(d) + this.capacity : Math.abs(d);
+  }
+
   private farthest(focus: number): { index: number; distance: number } {
     let index = -1;
     let distance = -1;
     for (const key of this.entries.keys()) {
-      const d = Math.abs(key - focus);
+      const d = this.distance(key, focus);
       if (d > distance) {
         distance = d;
         index = key;

@@ -1,5 +1,5 @@
 import { MissingBytesError, RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
-import { LatestRequest } from '../latest-request.js';
+import { LatestRequest, type Ticket } from '../latest-request.js';
 import type { ByteSource } from '../mp4/byte-source.js';
 import type { Samples, VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
@@ -25,6 +25,20 @@ const PRIME_OFFSET_US = 2 ** 40;
 const MAX_PRIME_SAMPLES = 8;
 /** A move back by at most this many frames is stepping or scrubbing back: worth caching for. */
 const STEP_BACK_FRAMES = 8;
+/**
+ * Playing forwards, frames decoded ahead of the playhead and held until their time: enough
+ * to ride out a slow frame, few enough that the decoder's frame pool never runs dry.
+ */
+const PLAY_AHEAD = 3;
+/**
+ * Frames past the playhead kept when they come out while playing: a few more than asked for,
+ * since the decoder lets out the frames it held back for reordering as more chunks go in.
+ */
+const PLAY_KEEP = PLAY_AHEAD + 2;
+/** Playing backwards, copies into the cache in flight at most before the decoder is fed more. */
+const REVERSE_COPIES = 3;
+/** Copies in flight at most while playing backwards (frames the decoder already holds come out anyway). */
+const MAX_REVERSE_COPIES = 8;
 
 /** Frame counts the element reports in `getVideoPlaybackQuality()`; shared by its decoders. */
 export interface DecoderCounters {
@@ -154,6 +168,20 @@ export class FrameDecoder {
   private copiesInFlight = 0;
   /** NAL length size of an H.264 track (0 otherwise): non-reference samples can be skipped. */
   private readonly avcLengthSize: number;
+  /** While playing, the way the playhead moves; 0 when frames are only shown on request. */
+  private direction: -1 | 0 | 1 = 0;
+  /** Playing forwards: frames decoded ahead of the playhead, waiting for their time. */
+  private readonly ready = new Map<number, VideoFrame>();
+  /** Frames being copied into the cache, not there yet. */
+  private readonly copying = new Set<number>();
+  /** The decode target set by playback (its frame is kept, not painted, when it comes out). */
+  private playTarget: Ticket<number, number> | null = null;
+  /** The frame present() painted last: it needs no decoding again. */
+  private presented = -1;
+  /** The frame prepare() is decoding, kept (not painted) when it comes out. */
+  private holding = -1;
+  /** Waiting for a frame to be ready for present() (the start of playback). */
+  private readyWaiters: Array<{ index: number; resolve(): void }> = [];
 
   constructor(options: FrameDecoderOptions) {
     this.options = options;
@@ -204,7 +232,7 @@ export class FrameDecoder {
     const cached = this.aim >= 0 ? this.cache.get(this.aim) : undefined;
     if (cached) {
       try {
-        this.options.paint(cached, this.aim);
+        this.paintFrame(cached, this.aim);
         ticket.resolve(this.aim);
       } catch (error) {
         ticket.reject(error);
@@ -216,13 +244,166 @@ export class FrameDecoder {
     return promise;
   }
 
+  /**
+   * Playback: paints frame `index` now if it was decoded ahead (or is in the cache), and keeps
+   * the decoder working ahead of it in `direction` — forwards a few frames into a queue,
+   * backwards a GOP at a time into the cache. Never waits: returns whether the frame was
+   * painted. A frame that is not there in time is not painted later (the caller moves on).
+   */
+  present(index: number, direction: 1 | -1): boolean {
+    if (this.closed) return false;
+    if (direction !== this.direction) {
+      this.direction = direction;
+      this.cache.direction = direction;
+      this.dropReady((i) => i !== index);
+    }
+    this.focus = index;
+    this.collecting = direction < 0;
+    this.forward = this.movedForward = direction > 0;
+    this.dropReady((i) => i < index || i > index + PLAY_KEEP);
+    let painted = false;
+    const queued = this.ready.get(index);
+    const image = queued ?? this.cache.get(index);
+    if (image) {
+      this.paintFrame(image, index);
+      painted = true;
+      if (queued) {
+        this.ready.delete(index);
+        this.release(queued);
+      }
+    }
+    this.playAhead();
+    return painted;
+  }
+
+  /**
+   * Decodes frame `index` without painting it, so present() can paint it at a moment of the
+   * caller's choosing (every element of a sync group in the same animation frame). Resolves
+   * once present(index) would paint; rejects with AbortError when superseded.
+   */
+  prepare(index: number): Promise<void> {
+    if (this.closed) return Promise.reject(abortError('The decoder was closed'));
+    // A damaged frame has no exact picture to hold: its stand-in is shown the usual way.
+    if (!this.decodable(index)) return this.show(index).then(() => {});
+    this.focus = index;
+    this.dropReady((i) => i < index || i > index + PLAY_KEEP);
+    if (this.ready.has(index) || this.cache.has(index) || this.presented === index) return Promise.resolve();
+    const { ticket, promise } = this.target.begin(index);
+    this.playTarget = ticket;
+    this.holding = index;
+    this.aim = index;
+    this.poke();
+    void this.pump();
+    return promise.then(() => {});
+  }
+
+  /**
+   * Playback is about to start at frame `index` (on the canvas): decodes ahead in `direction`
+   * and resolves once the next frame is ready, so the first frames are not late.
+   */
+  preroll(index: number, direction: 1 | -1): Promise<void> {
+    const next = index + direction;
+    if (this.closed || next < 0 || next >= this.track.frameSample.length || !this.decodable(next)) return Promise.resolve();
+    if (direction !== this.direction) {
+      this.direction = direction;
+      this.cache.direction = direction;
+      this.dropReady((i) => i !== index);
+    }
+    this.focus = index;
+    this.presented = index;
+    this.collecting = direction < 0;
+    this.forward = this.movedForward = direction > 0;
+    const promise = new Promise<void>((resolve) => this.readyWaiters.push({ index: next, resolve }));
+    this.wakeReadyWaiters();
+    this.playAhead();
+    return promise;
+  }
+
+  private wakeReadyWaiters(all = false): void {
+    if (this.readyWaiters.length === 0) return;
+    this.readyWaiters = this.readyWaiters.filter((waiter) => {
+      const ready = all || this.ready.has(waiter.index) || this.cache.has(waiter.index);
+      if (ready) waiter.resolve();
+      return !ready;
+    });
+  }
+
+  /** Whether present(index) would paint now. */
+  has(index: number): boolean {
+    return this.ready.has(index) || this.cache.has(index);
+  }
+
+  /** Playback stopped: frames held for it are let go; requests are shown as before. */
+  stop(): void {
+    this.direction = 0;
+    this.cache.direction = 0;
+    this.dropReady(() => true);
+    if (this.playTarget && this.target.current === this.playTarget) this.target.cancel();
+    this.playTarget = null;
+    this.presented = -1;
+    this.holding = -1;
+    this.wakeReadyWaiters(true);
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.target.cancel(abortError('The decoder was closed'));
+    this.dropReady(() => true);
+    this.wakeReadyWaiters(true);
     this.closeDecoder();
     this.cache.clear();
     this.poke();
+  }
+
+  private paintFrame(image: VideoFrame | ImageBitmap, index: number): void {
+    this.options.paint(image, index);
+    this.presented = index;
+  }
+
+  private dropReady(drop: (index: number) => boolean): void {
+    for (const [index, frame] of this.ready) {
+      if (!drop(index)) continue;
+      this.ready.delete(index);
+      this.release(frame);
+    }
+  }
+
+  /** The next frame playback needs decoded, or -1 when it has all it can hold for now. */
+  private nextNeeded(): number {
+    const last = this.track.frameSample.length - 1;
+    if (this.direction > 0) {
+      for (let i = this.focus; i <= Math.min(last, this.focus + PLAY_AHEAD); i++) {
+        if (i !== this.presented && !this.ready.has(i) && !this.cache.has(i) && this.decodable(i)) return i;
+      }
+      return -1;
+    }
+    for (let i = Math.min(last, this.focus); i >= 0 && i > this.focus - this.cache.capacity; i--) {
+      if (this.cache.has(i) || this.copying.has(i) || !this.decodable(i)) continue;
+      // The cache must have room for it (frames already shown make room as the playhead passes).
+      return this.cache.wants(i, this.focus) ? i : -1;
+    }
+    return -1;
+  }
+
+  /** Points the decoder at the next frame playback needs. */
+  private playAhead(): void {
+    if (this.direction === 0 || this.closed) return;
+    const current = this.target.current;
+    // A frame asked for with show() (a seek) is worked on first.
+    if (current && current !== this.playTarget) return;
+    const need = this.nextNeeded();
+    if (need < 0) {
+      if (current && current === this.playTarget) this.target.cancel();
+      return;
+    }
+    if (current && current === this.playTarget && current.key === need) return;
+    const { ticket, promise } = this.target.begin(need);
+    promise.catch(() => {});
+    this.playTarget = ticket;
+    this.aim = need;
+    this.poke();
+    void this.pump();
   }
 
   private closeDecoder(): void {
@@ -259,19 +440,29 @@ export class FrameDecoder {
       this.run.emitted.add(index);
       this.run.shown.add(index);
       const ticket = this.target.current;
+      const ahead = this.direction > 0 && index >= this.focus && index <= this.focus + PLAY_KEEP;
+      if ((ahead || index === this.holding) && !this.ready.has(index)) {
+        this.ready.set(index, frame);
+        keep = true;
+      }
       if (ticket && this.aim === index) {
-        try {
-          this.options.paint(frame, index);
-          ticket.resolve(index);
-        } catch (error) {
-          ticket.reject(error);
+        if (ticket === this.playTarget) ticket.resolve(index);
+        else {
+          try {
+            this.paintFrame(frame, index);
+            ticket.resolve(index);
+          } catch (error) {
+            ticket.reject(error);
+          }
         }
       }
-      keep = this.copyIntoCache(frame, index);
+      keep ||= this.copyIntoCache(frame, index);
     } finally {
       if (!keep) this.release(frame);
       this.poke();
     }
+    this.wakeReadyWaiters();
+    this.playAhead();
   }
 
   private release(frame: VideoFrame): void {
@@ -284,10 +475,12 @@ export class FrameDecoder {
    * VideoFrames would stall the decoder). Returns whether it took over closing the frame.
    */
   private copyIntoCache(frame: VideoFrame, index: number): boolean {
-    if (!this.collecting || this.copiesInFlight >= MAX_COPIES_IN_FLIGHT || !this.cache.wants(index, this.focus)) {
+    const limit = this.direction < 0 ? MAX_REVERSE_COPIES : MAX_COPIES_IN_FLIGHT;
+    if (!this.collecting || this.copiesInFlight >= limit || this.copying.has(index) || !this.cache.wants(index, this.focus)) {
       return false;
     }
     this.copiesInFlight++;
+    this.copying.add(index);
     createImageBitmap(frame)
       .then(
         (bitmap) => {
@@ -298,7 +491,11 @@ export class FrameDecoder {
       )
       .finally(() => {
         this.copiesInFlight--;
+        this.copying.delete(index);
         this.release(frame);
+        this.poke();
+        this.wakeReadyWaiters();
+        this.playAhead();
       });
     return true;
   }
@@ -572,7 +769,7 @@ export class FrameDecoder {
       this.aim = aim;
       const cached = this.cache.get(aim);
       if (cached) {
-        this.options.paint(cached, aim);
+        if (ticket !== this.playTarget) this.paintFrame(cached, aim);
         ticket.resolve(aim);
         return;
       }
@@ -598,6 +795,11 @@ export class FrameDecoder {
       this.run.next = plan.from;
     }
     const end = Math.min(count, this.firstMissing);
+    if (this.direction < 0 && this.copiesInFlight >= REVERSE_COPIES) {
+      // Playing backwards every frame is copied: feed no faster than the copies are made.
+      await this.waitForProgress();
+      return;
+    }
 
     if (this.priming && decoder.decodeQueueSize < MAX_QUEUE) {
       const priming = this.priming;

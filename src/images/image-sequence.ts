@@ -52,6 +52,10 @@ export class ImageSequence {
   private readonly entries = new Map<number, Entry>();
   private readonly target = new LatestRequest<number, number>();
   private focus = 0;
+  /** The request of prepare(): resolved, not painted, when its image is decoded. */
+  private preparing: Target | null = null;
+  /** Playing backwards, the window's larger side is the one before the playhead. */
+  private backwards = false;
   private inFlight = 0;
   private closed = false;
 
@@ -84,6 +88,46 @@ export class ImageSequence {
     return promise;
   }
 
+  /**
+   * Playback: paints image `index` now if it is decoded, and fetches ahead of it in
+   * `direction`. Never waits; returns whether it painted (an image late is not painted later).
+   */
+  present(index: number, direction: 1 | -1): boolean {
+    if (this.closed) return false;
+    this.target.cancel();
+    this.backwards = direction < 0;
+    this.focus = index;
+    this.trim();
+    const bitmap = this.entries.get(index)?.bitmap;
+    if (bitmap) this.options.paint(bitmap, index);
+    this.fill();
+    return bitmap != null;
+  }
+
+  /** Loads image `index` without painting it; resolves once present(index) would paint it. */
+  prepare(index: number): Promise<void> {
+    if (this.closed) return Promise.reject(abortError('The image sequence was closed'));
+    const { ticket, promise } = this.target.begin(index);
+    this.preparing = ticket;
+    this.focus = index;
+    this.trim();
+    const entry = this.entries.get(index);
+    if (entry?.bitmap) ticket.resolve(index);
+    else if (entry?.error) ticket.reject(entry.error);
+    this.fill();
+    return promise.then(() => {});
+  }
+
+  /** Whether present(index) would paint now. */
+  has(index: number): boolean {
+    return this.entries.get(index)?.bitmap != null;
+  }
+
+  /** Playback stopped: the window is laid out for stepping forwards again. */
+  stop(): void {
+    this.backwards = false;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -93,6 +137,10 @@ export class ImageSequence {
   }
 
   private paint(target: Target, bitmap: ImageBitmap): void {
+    if (target === this.preparing) {
+      target.resolve(target.key);
+      return;
+    }
     try {
       this.options.paint(bitmap, target.key);
       target.resolve(target.key);
@@ -106,8 +154,14 @@ export class ImageSequence {
     this.options.counters.open--;
   }
 
+  /** Frames kept before and after the playhead (swapped while playing backwards). */
+  private get reach(): { before: number; after: number } {
+    return this.backwards ? { before: this.ahead, after: this.behind } : { before: this.behind, after: this.ahead };
+  }
+
   private inWindow(index: number): boolean {
-    return index >= this.focus - this.behind && index <= this.focus + this.ahead;
+    const { before, after } = this.reach;
+    return index >= this.focus - before && index <= this.focus + after;
   }
 
   /** Drops what has left the window: pending fetches are aborted, bitmaps closed. */
@@ -128,10 +182,11 @@ export class ImageSequence {
   /** Starts fetches nearest first: the target, then ahead of it, then behind. */
   private fill(): void {
     const last = this.timestamps.length - 1;
+    const { before, after } = this.reach;
     const order = [this.focus];
-    for (let d = 1; d <= Math.max(this.ahead, this.behind); d++) {
-      if (d <= this.ahead && this.focus + d <= last) order.push(this.focus + d);
-      if (d <= this.behind && this.focus - d >= 0) order.push(this.focus - d);
+    for (let d = 1; d <= Math.max(before, after); d++) {
+      if (d <= after && this.focus + d <= last) order.push(this.focus + d);
+      if (d <= before && this.focus - d >= 0) order.push(this.focus - d);
     }
     for (const index of order) {
       if (this.inFlight >= MAX_IN_FLIGHT) return;

@@ -96,6 +96,7 @@ export async function repairAnnexB(track: VideoTrack, bytes: ByteSource): Promis
     },
     read: async (offset, size) => toLengthPrefixed(await bytes.read(offset, size)),
     prefetch: bytes.prefetch?.bind(bytes),
+    has: (offset, length) => bytes.has(offset, length),
     close: () => bytes.close(),
   };
   return { track: { ...track, description: description ?? track.description }, bytes: converting };

@@ -18,6 +18,8 @@ export interface ByteSource {
    * source that fetches by range gets it in one request. Optional; never fails.
    */
   prefetch?(offset: number, length: number): void;
+  /** Whether `[offset, offset + length)` is in memory now (what `buffered` reports). */
+  has(offset: number, length: number): boolean;
   /** Stops all fetching and drops what is held. */
   close(): void;
 }
@@ -79,6 +81,10 @@ export class StreamedBytes implements ByteSource {
       await new Promise<void>((resolve) => this.waiters.push(resolve));
     }
     return this.buffer.slice(offset, end);
+  }
+
+  has(offset: number, length: number): boolean {
+    return offset >= 0 && offset + length <= this.length;
   }
 
   close(): void {
@@ -161,6 +167,13 @@ export class CachedSource implements ByteSource {
       out.set(block.subarray(from - b * BLOCK, to - b * BLOCK), from - offset);
     }
     return out;
+  }
+
+  has(offset: number, length: number): boolean {
+    if (offset < 0 || offset + length > this.size) return false;
+    const last = Math.floor((offset + Math.max(1, length) - 1) / BLOCK);
+    for (let b = Math.floor(offset / BLOCK); b <= last; b++) if (!this.blocks.has(b)) return false;
+    return true;
   }
 
   prefetch(offset: number, length: number): void {

@@ -52,6 +52,7 @@ function memory(bytes: Uint8Array): ByteSource & { reads: number } {
       if (offset + length > bytes.byteLength) throw new MissingBytesError(`The file is truncated at ${bytes.byteLength}.`);
       return bytes.slice(offset, offset + length);
     },
+    has: (offset, length) => offset + length <= bytes.byteLength,
     close() {},
   };
 }
