@@ -8,7 +8,11 @@ import type {
   RerunVideoErrorEvent,
   UnsupportedCodecEvent,
 } from './events.js';
+import { controlsStyles, handleControlsKey, renderControls, type ControlsActions } from './controls.js';
 import { frameForTime } from './decode/seek-plan.js';
+import type { RerunVideoClock } from './playback/clock.js';
+import { PlaybackController, type ReadyState } from './playback/playback-controller.js';
+import { MediaTimeRanges } from './playback/time-ranges.js';
 import { VideoController, type RerunVideoPlaybackQuality, type VideoState } from './video-controller.js';
 
 /** The events `<rerun-video>` fires, for typed `addEventListener`. */
@@ -22,25 +26,53 @@ export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'e
 /**
  * Shows an MP4 camera stream frame-exactly at the time the page asks for, decoded with
  * WebCodecs and painted on a canvas. Where the browser cannot decode the codec it shows the
- * same frames from a JPEG image sequence (`fallback`), or says so.
+ * same frames from a JPEG image sequence (`fallback`), or says so. It plays as `<video>`
+ * does (forwards and backwards, at any rate), on a clock several elements can share.
  *
- * @summary An MP4 shown frame-exactly at `time`.
+ * @summary An MP4 shown frame-exactly at `time`, and played like a `<video>`.
  *
  * @fires loadedmetadata - The video track is parsed. `detail: { duration, width, height, codec, frameCount }`.
  * @fires frame - A different frame has been painted. `detail: { timestamp, duration, index, requestedTime, source }`.
  * @fires unsupported-codec - The codec cannot be decoded here; the fallback (if any) is shown. `detail: { codec, reason: 'no-webcodecs' | 'hint' | 'config' | 'decoder', fallback }`.
  * @fires error - Nothing can be shown for `src`. `detail: { code: 'network' | 'format' | 'decode' | 'fallback', message }`.
+ * @fires loadstart - A new `src` began to load.
+ * @fires emptied - The element let go of what it had loaded (a new `src`).
+ * @fires durationchange - `duration` is known, or back to NaN.
+ * @fires loadeddata - The first frame is painted (`readyState` 2 and up).
+ * @fires canplay - Ready to play (right after `loadeddata`).
+ * @fires canplaythrough - Ready to play (right after `canplay`).
+ * @fires play - `paused` became false.
+ * @fires playing - Frames are being shown after `play` or `waiting`.
+ * @fires waiting - Playing, but the frame due is not there (data or decoding behind); the clock holds if every element on it waits.
+ * @fires pause - `paused` became true.
+ * @fires ended - Played to the end, not looping.
+ * @fires seeking - A seek began.
+ * @fires seeked - The frame sought to is painted.
+ * @fires timeupdate - `currentTime` moved: every 250 ms while playing, and after seeks and pauses.
+ * @fires ratechange - `playbackRate` changed.
+ * @fires volumechange - `muted` or `volume` changed (there is no audio).
  *
  * @csspart canvas - The canvas the frames are painted on.
  * @csspart message - The box saying the codec cannot be played, shown when there is no `fallback`.
+ * @csspart controls - The controls bar (with the `controls` attribute).
+ * @csspart play-button - The play/pause button.
+ * @csspart step-back-button - The button that shows the previous frame.
+ * @csspart step-forward-button - The button that shows the next frame.
+ * @csspart scrubber - The seek slider (`<input type="range">`).
+ * @csspart time - The time and frame-number readout.
  *
  * @slot unsupported - Replaces the text of that message.
  *
  * @cssprop [--rerun-video-background=transparent] - Background behind the picture (letterbox bars).
+ * @cssprop [--rerun-video-controls-background=rgba(0, 0, 0, 0.7)] - Background of the controls bar.
+ * @cssprop [--rerun-video-controls-color=#fff] - Colour of the icons and the readout.
+ * @cssprop [--rerun-video-controls-accent=#4aa3ff] - Scrubber and focus-outline colour.
+ * @cssprop [--rerun-video-controls-height=36px] - Height of the controls bar.
  */
 @customElement('rerun-video')
 export class RerunVideo extends LitElement {
-  static override styles = css`
+  static override styles = [
+    css`
     :host {
       display: inline-block;
       position: relative;
@@ -75,7 +107,9 @@ export class RerunVideo extends LitElement {
       color: #eee;
       background: #222;
     }
-  `;
+  `,
+    controlsStyles,
+  ];
 
   /** URL of the MP4 (`http(s):`, relative, `blob:` or `data:`). Changing it drops all work for the old one. */
   @property() src: string | null = null;
@@ -93,8 +127,64 @@ export class RerunVideo extends LitElement {
    */
   @property({ type: Number, attribute: 'cache-size' }) cacheSize = 64;
 
-  /** Presentation time to show, in seconds: the frame whose interval contains it. */
-  @property({ type: Number }) time = 0;
+  /**
+   * Presentation time to show, in seconds: the frame whose interval contains it. While
+   * playing it is the clock's time; setting it seeks (and playing goes on from there).
+   */
+  @property({ type: Number })
+  get time(): number {
+    return this.playback.currentTime;
+  }
+
+  set time(time: number) {
+    void this.playback.seek(Number(time)).catch(() => {});
+  }
+
+  /** The same as `time`, as on `<video>`. */
+  get currentTime(): number {
+    return this.time;
+  }
+
+  set currentTime(time: number) {
+    this.time = time;
+  }
+
+  /** Speed and direction of playback: 1 is normal, 2 twice as fast, -1 backwards. */
+  @property({ type: Number, attribute: 'playback-rate' })
+  get playbackRate(): number {
+    return this.playback.playbackRate;
+  }
+
+  set playbackRate(rate: number) {
+    this.playback.playbackRate = Number(rate);
+  }
+
+  /** The rate `playbackRate` starts from, as on `<video>` (kept for players that read it). */
+  get defaultPlaybackRate(): number {
+    return this.playback.defaultPlaybackRate;
+  }
+
+  set defaultPlaybackRate(rate: number) {
+    this.playback.defaultPlaybackRate = rate;
+  }
+
+  /** Starts over from the other end on reaching the end (or, backwards, the start). */
+  @property({ type: Boolean, reflect: true }) loop = false;
+
+  /** Plays as soon as the first frame is shown. */
+  @property({ type: Boolean, reflect: true }) autoplay = false;
+
+  /** Shows the built-in controls bar (play/pause, frame steps, scrubber, time and frame number). */
+  @property({ type: Boolean, reflect: true }) controls = false;
+
+  /**
+   * The name of a group of elements that play on one clock: playing, pausing, seeking one
+   * does it for all, and all paint the frame for the same time in the same animation frame.
+   */
+  @property({ reflect: true }) sync: string | null = null;
+
+  /** A clock object shared with other elements (`new RerunVideoClock()`); wins over `sync`. */
+  @property({ attribute: false }) clock: RerunVideoClock | null = null;
 
   /** Passed to `VideoDecoder.configure`. */
   @property({ attribute: 'hardware-acceleration' })
@@ -119,7 +209,94 @@ export class RerunVideo extends LitElement {
   /** The canvas frames are painted on. */
   @query('canvas') readonly canvas!: HTMLCanvasElement | null;
 
-  private readonly video = new VideoController(this);
+  private readonly video = new VideoController(this, {
+    loadStarted: (hadMedia) => this.playback.loadStarted(hadMedia),
+    durationKnown: () => this.playback.durationKnown(),
+    painted: (detail) => {
+      this.playback.painted(detail);
+      if (this.controls) this.requestUpdate();
+    },
+    failed: (error) => this.playback.failed(error),
+  });
+
+  private readonly playback = new PlaybackController(this, this.video);
+
+  private muteState = { muted: false, volume: 1 };
+
+  private readonly actions: ControlsActions = {
+    togglePlay: () => (this.paused ? void this.play().catch(() => {}) : this.pause()),
+    seek: (time) => void this.seek(time).catch(() => {}),
+    step: (frames) => void this.stepFrame(frames).catch(() => {}),
+    skip: (seconds) => void this.seek(this.time + seconds).catch(() => {}),
+  };
+
+  constructor() {
+    super();
+    this.addEventListener('keydown', (event) => {
+      if (this.controls) handleControlsKey(event, this.actions);
+    });
+    for (const type of ['play', 'pause', 'seeked', 'ended', 'durationchange', 'emptied'] as const) {
+      this.addEventListener(type, () => this.controls && this.requestUpdate());
+    }
+  }
+
+  /** Whether playback is paused (it is until `play()` or `autoplay`). */
+  get paused(): boolean {
+    return this.playback.paused;
+  }
+
+  /** Whether it played to the end (forwards, not looping). */
+  get ended(): boolean {
+    return this.playback.ended;
+  }
+
+  /** Whether a seek is being shown. */
+  get seeking(): boolean {
+    return this.playback.seeking;
+  }
+
+  /** As on `<video>`: 0 nothing, 1 metadata, 4 a frame is shown and it can play. */
+  get readyState(): ReadyState {
+    return this.playback.readyState;
+  }
+
+  /** The spans of time whose bytes are in memory now. */
+  get buffered(): TimeRanges {
+    return new MediaTimeRanges(this.video.buffered);
+  }
+
+  /** Where it can seek: all of it, once the duration is known. */
+  get seekable(): TimeRanges {
+    return this.playback.seekable;
+  }
+
+  /** There is no audio: `muted` is kept (and fires `volumechange`) for players that set it. */
+  get muted(): boolean {
+    return this.muteState.muted;
+  }
+
+  set muted(muted: boolean) {
+    this.setVolume({ ...this.muteState, muted: Boolean(muted) });
+  }
+
+  /** There is no audio: `volume` is kept (0 to 1) for players that set it. */
+  get volume(): number {
+    return this.muteState.volume;
+  }
+
+  set volume(volume: number) {
+    if (!(volume >= 0 && volume <= 1)) throw new DOMException(`volume must be between 0 and 1, not ${volume}`, 'IndexSizeError');
+    this.setVolume({ ...this.muteState, volume });
+  }
+
+  /** Plays on the element's clock (its group's, with `sync`). Resolves once frames are shown. */
+  play(): Promise<void> {
+    return this.playback.play();
+  }
+
+  pause(): void {
+    this.playback.pause();
+  }
 
   /** Length in seconds, to the end of the last frame; NaN until metadata is known. */
   get duration(): number {
@@ -169,12 +346,12 @@ export class RerunVideo extends LitElement {
    * `src`), or when the file ends before the frame's bytes.
    */
   seek(time: number): Promise<FrameDetail> {
-    this.time = time;
-    return this.video.seek(time);
+    return this.playback.seek(Number(time));
   }
 
-  /** Moves `time` by whole frames: +1 is the next frame, -1 the previous one. */
+  /** Moves `time` by whole frames: +1 is the next frame, -1 the previous one. Pauses first, as players do. */
   stepFrame(n = 1): Promise<FrameDetail> {
+    this.pause();
     const timestamps = this.frameTimestamps;
     if (timestamps.length === 0) return this.seek(this.time);
     const current = frameForTime(timestamps, this.time);
@@ -198,14 +375,32 @@ export class RerunVideo extends LitElement {
             >
           </div>`
         : null;
+    const controls = this.controls
+      ? renderControls(
+          {
+            paused: this.paused,
+            currentTime: this.time,
+            duration: this.duration,
+            frameIndex: this.video.current?.index ?? -1,
+            frameCount: this.frameCount,
+            ready: this.video.playable && this.readyState > 0,
+          },
+          this.actions,
+        )
+      : null;
     return html`<canvas part="canvas" role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas
-      >${message}`;
+      >${message}${controls}`;
   }
 
-  protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('time') && !Object.is(this.video.requestedTime, this.time)) {
-      this.video.seek(this.time).catch(() => {});
-    }
+  protected override updated(changed: PropertyValues<this>): void {
+    // Focusable with controls, for the keyboard (unless the page decided).
+    if (changed.has('controls') && this.controls && !this.hasAttribute('tabindex')) this.tabIndex = 0;
+  }
+
+  private setVolume(next: { muted: boolean; volume: number }): void {
+    if (next.muted === this.muteState.muted && next.volume === this.muteState.volume) return;
+    this.muteState = next;
+    this.dispatchEvent(new Event('volumechange'));
   }
 
   declare addEventListener: <K extends keyof RerunVideoEventMap>(

@@ -49,7 +49,7 @@ export interface VideoHost extends ReactiveControllerHost, HTMLElement {
 /** Frame accounting, as `<video>.getVideoPlaybackQuality()` gives it, plus what this element adds. */
 export interface RerunVideoPlaybackQuality {
   creationTime: number;
-  /** Frames presented or dropped: every paint of a different frame (nothing plays, so none drop). */
+  /** Frames presented (every paint of a different frame) or dropped. */
   totalVideoFrames: number;
   droppedVideoFrames: number;
   corruptedVideoFrames: number;
@@ -67,7 +67,29 @@ export interface RerunVideoPlaybackQuality {
 interface FrameSource {
   /** Resolves with the frame actually painted (a stand-in when N does not decode). */
   show(index: number): Promise<number>;
+  /** Playback: paints frame N now if it is ready, and works ahead in `direction`; never waits. */
+  present(index: number, direction: 1 | -1): boolean;
+  /** Playback starts at frame N: resolves once the next frame in `direction` is ready. */
+  preroll?(index: number, direction: 1 | -1): Promise<void>;
+  /** Decodes frame N without painting it; resolves once present(N) would paint it. */
+  prepare(index: number): Promise<void>;
+  /** Whether present(N) would paint now. */
+  has(index: number): boolean;
+  /** Playback stopped. */
+  stop(): void;
   close(): void;
+}
+
+/** What playback hears of the loads. */
+export interface LoadObserver {
+  /** A new src began to load; `hadMedia`: something was loaded or loading before. */
+  loadStarted(hadMedia: boolean): void;
+  /** The duration became known (the video's metadata, or the fallback's manifest). */
+  durationKnown(): void;
+  /** A frame was painted. */
+  painted(detail: FrameDetail): void;
+  /** Nothing can be shown (error), or nothing is to be shown (no src). */
+  failed(error: unknown): void;
 }
 
 /** The inputs that shape a load, compared to decide how much work a change needs. */
@@ -120,9 +142,12 @@ export class VideoController implements ReactiveController {
   private readonly imageCounters = { decoded: 0, open: 0 };
   private paints = 0;
   private frames = 0;
+  private dropped = 0;
+  private readonly observer: LoadObserver;
 
-  constructor(host: VideoHost) {
+  constructor(host: VideoHost, observer: LoadObserver) {
     this.host = host;
+    this.observer = observer;
     this.painter = new Painter(() => host.canvas?.getContext('2d') ?? null);
     host.addController(this);
   }
@@ -170,8 +195,8 @@ export class VideoController implements ReactiveController {
   get quality(): RerunVideoPlaybackQuality {
     return {
       creationTime: performance.now(),
-      totalVideoFrames: this.frames,
-      droppedVideoFrames: 0,
+      totalVideoFrames: this.frames + this.dropped,
+      droppedVideoFrames: this.dropped,
       corruptedVideoFrames: 0,
       decodedVideoFrames: this.videoCounters.decoded + this.imageCounters.decoded,
       paintedVideoFrames: this.paints,
@@ -213,6 +238,105 @@ export class VideoController implements ReactiveController {
     this.reload(true, before?.src != null);
   }
 
+  /** The frame on the canvas, if any. */
+  get current(): FrameDetail | null {
+    return this.painted;
+  }
+
+  /**
+   * The spans of time whose frames' bytes are in memory now: everything once a streamed file
+   * is in; with range requests, what the cache holds. The fallback fetches images on demand,
+   * so all of it counts.
+   */
+  get buffered(): Array<[number, number]> {
+    const duration = this.duration;
+    if (this.images) return duration > 0 ? [[0, duration]] : [];
+    const track = this.track;
+    const bytes = this.announced?.bytes;
+    if (!track || !bytes) return [];
+    const { offsets, sizes } = track.samples;
+    const timestamps = track.frameTimestamps;
+    const spans: Array<[number, number]> = [];
+    let start = -1;
+    for (let i = 0; i <= timestamps.length; i++) {
+      const sample = i < timestamps.length ? track.frameSample[i] : -1;
+      const held = sample >= 0 && bytes.has(offsets[sample], sizes[sample]);
+      if (held && start < 0) start = i;
+      if (!held && start >= 0) {
+        spans.push([timestamps[start], i < timestamps.length ? timestamps[i] : duration]);
+        start = -1;
+      }
+    }
+    return spans;
+  }
+
+  /** Whether there is something to play: a src that has not failed. */
+  get playable(): boolean {
+    return this.inputs?.src != null && this.state !== 'error' && !(this.unsupported && !this.unsupported.fallback);
+  }
+
+  /** The frame shown at `time`, or -1 while there are no frames. */
+  indexAt(time: number): number {
+    const timestamps = this.timestamps;
+    return timestamps ? frameForTime(timestamps, time) : -1;
+  }
+
+  /**
+   * Playback: paints the frame for `time` now if it is ready, and keeps the source working
+   * ahead in `direction`. Never waits; returns whether the frame for `time` is on the canvas.
+   */
+  present(time: number, direction: 1 | -1): boolean {
+    const source = this.source;
+    const timestamps = this.timestamps;
+    if (!source || !timestamps || this.error) return false;
+    const index = frameForTime(timestamps, time);
+    this.requestedTime = time;
+    if (this.painted?.exact && this.painted.index === index) return true;
+    if (!source.present(index, direction)) return false;
+    this.shown(this.detailFor(index, time, true));
+    return true;
+  }
+
+  /**
+   * Gets the frame for `time` ready without painting it (a sync group seeks so, and then all
+   * paint in one animation frame). Before the frames are known it shows the frame once it can.
+   */
+  prepare(time: number): Promise<void> {
+    const source = this.source;
+    const timestamps = this.timestamps;
+    if (!source || !timestamps || this.error) return this.seek(time).then(() => {});
+    const index = frameForTime(timestamps, time);
+    if (this.painted?.exact && this.painted.index === index) return Promise.resolve();
+    return source.prepare(index);
+  }
+
+  /** Playback starts at `time`: resolves once the frame after it is ready (so the start is not late). */
+  preroll(time: number, direction: 1 | -1): Promise<void> {
+    const source = this.source;
+    const timestamps = this.timestamps;
+    if (!source?.preroll || !timestamps || this.error) return Promise.resolve();
+    const index = frameForTime(timestamps, time);
+    return this.painted?.index === index ? source.preroll(index, direction) : Promise.resolve();
+  }
+
+  /** Whether present(time) would have the frame for `time` on the canvas now. */
+  canPresent(time: number): boolean {
+    const source = this.source;
+    const timestamps = this.timestamps;
+    if (!source || !timestamps || this.error) return true;
+    const index = frameForTime(timestamps, time);
+    return (this.painted?.exact === true && this.painted.index === index) || source.has(index);
+  }
+
+  /** A frame that was due during playback was not painted in time. */
+  countDropped(): void {
+    this.dropped++;
+  }
+
+  stopPresenting(): void {
+    this.source?.stop();
+  }
+
   /** Asks for the frame at `time`; the newest request wins and older ones reject. */
   seek(time: number): Promise<FrameDetail> {
     this.requestedTime = time;
@@ -224,6 +348,7 @@ export class VideoController implements ReactiveController {
   /** Starts a new run; `refetch` drops the fetched file too (a new src), `supersede` the pending seek. */
   private reload(refetch: boolean, supersede: boolean): void {
     const { opening, abort, announced } = this;
+    const hadMedia = this.state !== 'empty' || this.track !== null || this.images !== null;
     if (refetch) this.dropFile();
     this.abort = null; // the fetch goes on for the new decision
     this.opening = null;
@@ -231,8 +356,11 @@ export class VideoController implements ReactiveController {
     if (!refetch) Object.assign(this, { opening, abort, announced });
     if (!this.inputs?.src) {
       this.serve(); // nothing to show: a pending seek rejects
+      if (refetch) this.observer.failed(new DOMException('There is no src.', 'AbortError'));
+      if (refetch && hadMedia) this.observer.loadStarted(true);
       return;
     }
+    if (refetch) this.observer.loadStarted(hadMedia);
     void this.load(this.run);
     // `time` keeps its value: the new file shows its frame for it.
     if (supersede || !this.requests.current) this.seek(this.host.time).catch(() => {});
@@ -251,6 +379,7 @@ export class VideoController implements ReactiveController {
     this.imageCounters.decoded = 0;
     this.paints = 0;
     this.frames = 0;
+    this.dropped = 0;
     this.setState('empty');
     this.painter.clear();
   }
@@ -316,6 +445,7 @@ export class VideoController implements ReactiveController {
       if (this.announced !== opened) {
         // Once per file: deciding again on the same file (a new hardware-acceleration) is no new metadata.
         this.announced = opened;
+        this.observer.durationKnown();
         this.host.dispatchEvent(
           new LoadedMetadataEvent({
             duration: track.duration,
@@ -366,6 +496,7 @@ export class VideoController implements ReactiveController {
     else {
       this.painter.clear();
       this.serve();
+      this.observer.failed(new DOMException(`This browser cannot decode ${this.unsupported.codec}.`, 'NotSupportedError'));
     }
   }
 
@@ -384,6 +515,7 @@ export class VideoController implements ReactiveController {
         paint: (image) => this.paintImage(image),
       });
       this.host.requestUpdate();
+      this.observer.durationKnown();
       if (!this.requests.current) this.seek(this.host.time).catch(() => {});
       else this.serve();
     } catch (error) {
@@ -403,6 +535,7 @@ export class VideoController implements ReactiveController {
     this.error = info;
     this.setState('error');
     this.serve();
+    this.observer.failed(new RerunVideoError(info.code, info.message));
     this.host.dispatchEvent(new RerunVideoErrorEvent(info));
   }
 
@@ -435,12 +568,8 @@ export class VideoController implements ReactiveController {
       (shown) => {
         if (!this.requests.isCurrent(ticket) || this.source !== source) return;
         const detail = this.detailFor(shown, ticket.key, shown === index);
-        const changed = this.painted?.index !== shown;
-        this.painted = detail;
-        if (changed) {
-          this.frames++;
-          this.host.dispatchEvent(new FrameEvent(detail));
-        }
+        if (this.painted?.index !== shown) this.shown(detail);
+        else this.painted = detail;
         ticket.resolve(detail);
       },
       (error) => {
@@ -451,6 +580,14 @@ export class VideoController implements ReactiveController {
         ticket.reject(error);
       },
     );
+  }
+
+  /** A different frame is on the canvas. */
+  private shown(detail: FrameDetail): void {
+    this.painted = detail;
+    this.frames++;
+    this.host.dispatchEvent(new FrameEvent(detail));
+    this.observer.painted(detail);
   }
 
   private detailFor(index: number, requestedTime: number, exact: boolean): FrameDetail {
