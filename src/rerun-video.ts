@@ -174,6 +174,13 @@ export class RerunVideo extends LitElement {
   /** Plays as soon as the first frame is shown. */
   @property({ type: Boolean, reflect: true }) autoplay = false;
 
+  /**
+   * `lazy`: nothing is fetched until the element nears the viewport, and its decoder is let
+   * go after a few seconds off-screen while paused (rebuilt when it comes back, at the same
+   * frame). `eager` (the default) loads at once.
+   */
+  @property({ reflect: true }) loading: 'eager' | 'lazy' = 'eager';
+
   /** Shows the built-in controls bar (play/pause, frame steps, scrubber, time and frame number). */
   @property({ type: Boolean, reflect: true }) controls = false;
 

@@ -44,6 +44,10 @@ export interface VideoHost extends ReactiveControllerHost, HTMLElement {
   readonly fallback: string | null;
   /** The canvas frames are painted on, once rendered. */
   readonly canvas: HTMLCanvasElement | null;
+  /** `lazy`: nothing is fetched until the element nears the viewport. */
+  readonly loading: 'eager' | 'lazy';
+  /** Whether it is playing (a playing element keeps its decoder off-screen). */
+  readonly paused: boolean;
 }
 
 /** Frame accounting, as `<video>.getVideoPlaybackQuality()` gives it, plus what this element adds. */
@@ -104,6 +108,10 @@ interface Inputs {
 
 /** How long a disconnected element keeps its decoder, so a DOM move does not rebuild it. */
 const TEARDOWN_DELAY_MS = 1000;
+/** `loading="lazy"`: how far from the viewport loading starts. */
+const LAZY_MARGIN = '200px';
+/** `loading="lazy"`: how long off-screen (and paused) before the decoder is let go. */
+export const OFFSCREEN_RELEASE_MS = 3000;
 
 /**
  * One `src` → its sample table → the frame for the requested time on the host's canvas.
@@ -144,6 +152,13 @@ export class VideoController implements ReactiveController {
   private frames = 0;
   private dropped = 0;
   private readonly observer: LoadObserver;
+  /** `loading="lazy"`: watches the element's distance from the viewport. */
+  private viewport: IntersectionObserver | null = null;
+  /** Whether the element is (near) the viewport; always true unless lazy. */
+  private nearViewport = false;
+  private releaseTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Builds the decoder of the current track again, after it was let go off-screen. */
+  private rebuild: (() => void) | null = null;
 
   constructor(host: VideoHost, observer: LoadObserver) {
     this.host = host;
@@ -153,6 +168,7 @@ export class VideoController implements ReactiveController {
   }
 
   hostConnected(): void {
+    this.watchViewport();
     clearTimeout(this.teardownTimer);
     this.teardownTimer = undefined;
     // Back after a teardown: load the src again.
@@ -160,6 +176,8 @@ export class VideoController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.viewport?.disconnect();
+    this.viewport = null;
     this.teardownTimer = setTimeout(() => {
       this.teardownTimer = undefined;
       this.unload();
@@ -206,6 +224,12 @@ export class VideoController implements ReactiveController {
   }
 
   private get source(): FrameSource | null {
+    if (!this.decoder && this.rebuild) {
+      // Asked for a frame while off-screen: the decoder comes back first.
+      const rebuild = this.rebuild;
+      this.rebuild = null;
+      rebuild();
+    }
     return this.decoder ?? this.images;
   }
 
@@ -217,6 +241,9 @@ export class VideoController implements ReactiveController {
   sync(): void {
     if (!this.host.isConnected) return;
     if (!this.host.hasAttribute('state')) this.host.setAttribute('state', this.state);
+    this.watchViewport();
+    // Lazy and far from the viewport: nothing is fetched yet.
+    if (this.host.loading === 'lazy' && !this.nearViewport && !this.inputs) return;
     const next: Inputs = {
       src: this.host.srcObject ?? (this.host.src || null),
       credentials: this.credentials,
@@ -337,6 +364,56 @@ export class VideoController implements ReactiveController {
     this.source?.stop();
   }
 
+  /** `loading="lazy"`: observes the element's distance from the viewport (eager: nothing to watch). */
+  private watchViewport(): void {
+    const lazy = this.host.loading === 'lazy' && typeof IntersectionObserver !== 'undefined';
+    if (!lazy) {
+      this.viewport?.disconnect();
+      this.viewport = null;
+      this.nearViewport = true;
+      return;
+    }
+    if (this.viewport) return;
+    this.nearViewport = false;
+    this.viewport = new IntersectionObserver(
+      (entries) => {
+        const near = entries[entries.length - 1].isIntersecting;
+        if (near === this.nearViewport) return;
+        this.nearViewport = near;
+        if (near) this.cameNear();
+        else this.wentAway();
+      },
+      { rootMargin: LAZY_MARGIN },
+    );
+    this.viewport.observe(this.host);
+  }
+
+  private cameNear(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = undefined;
+    if (!this.inputs) this.sync();
+    if (this.rebuild) {
+      // Back in view: the decoder again, at the frame on the canvas.
+      const rebuild = this.rebuild;
+      this.rebuild = null;
+      rebuild();
+    }
+  }
+
+  private wentAway(): void {
+    clearTimeout(this.releaseTimer);
+    this.releaseTimer = setTimeout(() => {
+      this.releaseTimer = undefined;
+      if (this.nearViewport || !this.host.paused || !this.decoder || this.requests.current) return;
+      // Off-screen for a while and paused: let go of the decoder (the canvas keeps its frame).
+      this.rebuild = this.decoderFactory;
+      this.decoder.close();
+      this.decoder = null;
+    }, OFFSCREEN_RELEASE_MS);
+  }
+
+  private decoderFactory: (() => void) | null = null;
+
   /** Asks for the frame at `time`; the newest request wins and older ones reject. */
   seek(time: number): Promise<FrameDetail> {
     this.requestedTime = time;
@@ -387,6 +464,8 @@ export class VideoController implements ReactiveController {
   private closeSources(): void {
     this.decoder?.close();
     this.decoder = null;
+    this.decoderFactory = null;
+    this.rebuild = null;
     this.imagesRun++;
     this.imagesAbort?.abort();
     this.imagesAbort = null;
@@ -429,18 +508,26 @@ export class VideoController implements ReactiveController {
       if (prepared.kind === 'unsupported') return this.toFallback(run, prepared.codec, prepared.reason);
       const { opened, track } = prepared;
       this.track = track;
-      this.decoder = new FrameDecoder({
-        track,
-        bytes: opened.bytes,
-        hardwareAcceleration,
-        counters: this.videoCounters,
-        paint: (frame) => this.paintVideo(frame),
-        onFatal: (error) => {
-          if (run !== this.run) return;
-          if (error instanceof UnsupportedCodecError) this.toFallback(run, track.codec, 'decoder');
-          else this.fail(error);
-        },
-      });
+      const makeDecoder = () => {
+        if (run !== this.run) return;
+        this.decoder = new FrameDecoder({
+          track,
+          bytes: opened.bytes,
+          hardwareAcceleration,
+          counters: this.videoCounters,
+          paint: (frame) => this.paintVideo(frame),
+          onFatal: (error) => {
+            if (run !== this.run) return;
+            if (error instanceof UnsupportedCodecError) this.toFallback(run, track.codec, 'decoder');
+            else this.fail(error);
+          },
+        });
+      };
+      this.decoderFactory = () => {
+        makeDecoder();
+        this.serve();
+      };
+      makeDecoder();
       this.setState('ready');
       if (this.announced !== opened) {
         // Once per file: deciding again on the same file (a new hardware-acceleration) is no new metadata.

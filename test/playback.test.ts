@@ -4,6 +4,8 @@ import type { RerunVideo } from '../src/index.js';
 import type { FrameEvent } from '../src/events.js';
 import { frameForTime } from '../src/decode/seek-plan.js';
 import { RerunVideoClock } from '../src/playback/clock.js';
+import { OFFSCREEN_RELEASE_MS } from '../src/video-controller.js';
+import { executeServerCommand } from '@web/test-runner-commands';
 import { readFrameCode } from './helpers/frame-code.js';
 import { MEDIA, sleep } from './helpers/media.js';
 
@@ -336,5 +338,54 @@ describe('controls', function () {
   it('has no bar without the attribute', async () => {
     const el = await load();
     expect(el.shadowRoot!.querySelector('[part~="controls"]')).to.equal(null);
+  });
+});
+
+describe('loading="lazy"', function () {
+  this.timeout(60_000);
+
+  const requests = async (match: string) => (await executeServerCommand('request-log', { match })) as string[];
+
+  it('fetches nothing until scrolled near, lets the decoder go off-screen and comes back at the same frame', async () => {
+    await executeServerCommand('request-log', { clear: true });
+    const src = `${MEDIA}vp9.mp4?lazy`;
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <div style="height: 300vh"></div>
+      <rerun-video loading="lazy" src=${src}></rerun-video>
+      <div style="height: 300vh"></div>
+    </div>`);
+    const el = box.querySelector('rerun-video')!;
+    window.scrollTo(0, 0);
+    await sleep(500);
+    expect(await requests('vp9.mp4?lazy')).to.deep.equal([]);
+    expect(el.state).to.equal('empty');
+    el.scrollIntoView();
+    await oneEvent(el, 'loadeddata');
+    expect((await requests('vp9.mp4?lazy')).length).to.be.above(0);
+    await el.seek(1.0);
+    expect(readFrameCode(el.canvas!)).to.equal(30);
+
+    // Count the decoders made from now on: a released decoder is built again.
+    const Original = window.VideoDecoder;
+    let made = 0;
+    window.VideoDecoder = class extends Original {
+      constructor(init: VideoDecoderInit) {
+        super(init);
+        made++;
+      }
+    };
+    try {
+      window.scrollTo(0, 0);
+      await sleep(OFFSCREEN_RELEASE_MS + 700);
+      el.scrollIntoView();
+      await sleep(200);
+      expect(readFrameCode(el.canvas!)).to.equal(30);
+      await el.seek(1.5);
+      expect(readFrameCode(el.canvas!)).to.equal(45);
+      expect(made).to.equal(1);
+    } finally {
+      window.VideoDecoder = Original;
+      window.scrollTo(0, 0);
+    }
   });
 });
