@@ -7,7 +7,7 @@ import { RerunVideoClock } from '../src/playback/clock.js';
 import { OFFSCREEN_RELEASE_MS } from '../src/video-controller.js';
 import { executeServerCommand } from '@web/test-runner-commands';
 import { readFrameCode } from './helpers/frame-code.js';
-import { MEDIA, sleep } from './helpers/media.js';
+import { MEDIA, canDecode, sleep } from './helpers/media.js';
 
 /** 90 frames @ 30 fps, B-frames, key frames at 0, 30 and 60. */
 const BFRAMES = `${MEDIA}h264-bframes.mp4`;
@@ -387,5 +387,37 @@ describe('loading="lazy"', function () {
       window.VideoDecoder = Original;
       window.scrollTo(0, 0);
     }
+  });
+});
+
+describe('playing the fallback', function () {
+  this.timeout(60_000);
+
+  it('plays the JPEG image sequence on the clock, forwards and back, every frame exact', async () => {
+    const el = await fixture<RerunVideo>(
+      html`<rerun-video src=${`${MEDIA}h265.mp4`} fallback=${`${MEDIA}h265-frames/manifest.json`}></rerun-video>`,
+    );
+    if (el.readyState < 2) await oneEvent(el, 'loadeddata');
+    // WebKit decodes H.265 here, so there the video itself plays.
+    const source = (await canDecode('hvc1.1.6.L60.90')) ? 'video' : 'images';
+    const sources = new Set<string>();
+    el.addEventListener('frame', (e) => sources.add(e.detail.source));
+    const frames = recordFrames(el);
+    await el.play();
+    await sleep(1000);
+    el.pause();
+    const forwards = [...frames.indices];
+    el.playbackRate = -1;
+    await el.play();
+    await sleep(600);
+    el.pause();
+    frames.stop();
+    expect([...sources]).to.deep.equal([source]);
+    expect(frames.wrong).to.deep.equal([]);
+    expect(forwards.length).to.be.at.least(15);
+    for (let i = 1; i < forwards.length; i++) expect(forwards[i]).to.be.greaterThan(forwards[i - 1]);
+    const backwards = frames.indices.slice(forwards.length);
+    expect(backwards.length).to.be.at.least(8);
+    for (let i = 1; i < backwards.length; i++) expect(backwards[i]).to.be.lessThan(backwards[i - 1]);
   });
 });

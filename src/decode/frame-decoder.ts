@@ -379,7 +379,7 @@ export class FrameDecoder {
       return -1;
     }
     for (let i = Math.min(last, this.focus); i >= 0 && i > this.focus - this.cache.capacity; i--) {
-      if (this.cache.has(i) || this.copying.has(i) || !this.decodable(i)) continue;
+      if (i === this.presented || this.cache.has(i) || this.copying.has(i) || !this.decodable(i)) continue;
       // The cache must have room for it (frames already shown make room as the playhead passes).
       return this.cache.wants(i, this.focus) ? i : -1;
     }

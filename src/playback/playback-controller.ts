@@ -339,20 +339,14 @@ export class PlaybackController implements ReactiveController, ClockMember {
           this.fire('waiting');
         }
         break;
-      case 'pause': {
-        // Paused between frames: show the frame for the time it stopped at (at once if it is
-        // decoded ahead).
-        const time = this.clockInUse.currentTime;
-        if (!this.pendingSeek) this.frames.present(time, this.playbackRate < 0 ? -1 : 1);
-        this.stopped();
-        void this.frames.seek(time).catch(() => {});
+      case 'pause':
+        this.settle();
         this.rejectPlays(abortError('The video was paused before it began to play'));
         this.fire('timeupdate');
         this.fire('pause');
         break;
-      }
       case 'end':
-        this.stopped();
+        this.settle();
         this.ended = change.forwards && !this.host.loop;
         this.fire('timeupdate');
         this.fire('pause');
@@ -363,6 +357,18 @@ export class PlaybackController implements ReactiveController, ClockMember {
         this.fire('ratechange');
         break;
     }
+  }
+
+  /**
+   * Stopped between frames (paused, or at the end): shows the frame for the time it stopped
+   * at — at once if it was decoded ahead, else once it is (the last frames of a file may only
+   * come out of the decoder when it is flushed).
+   */
+  private settle(): void {
+    const time = this.currentTime;
+    if (!this.pendingSeek) this.frames.present(time, this.playbackRate < 0 ? -1 : 1);
+    this.stopped();
+    if (!this.pendingSeek && this.frames.playable) void this.frames.seek(time).catch(() => {});
   }
 
   private stopped(): void {
