@@ -712,8 +712,493 @@ async function runLong({ method, file, seeks = 15, seed = 1 } = {}) {
   return result;
 }
 
+// ---------------------------------------------------------------------------------------
+// Playback (bench/run.mjs --playback): the element plays as <video> does. One page per
+// scenario and method, each measured over one run of the file:
+//   forward  play from 0 to the end at rate 1 (1080p, and 4K without the pixel read-back)
+//   reverse  playbackRate -1 from the last frame, for 4 s (<video>: what the browser does)
+//   sync     four players of one file, started together, 5 s: dropped frames and skew
+// Frame timestamps come from make-media.sh's sidecar (ffprobe); the element's index check
+// uses its own frameTimestamps, as test/playback.test.ts does.
+// ---------------------------------------------------------------------------------------
+
+const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+
+/** Resolves on the first `type` event of `target`; rejects after `ms`, or on `error`. */
+function until(target, type, ms) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${type} after ${ms} ms`)), ms);
+    target.addEventListener(type, (e) => (clearTimeout(timer), resolve(e)), { once: true });
+    target.addEventListener(
+      'error',
+      (e) => (clearTimeout(timer), reject(new Error(`error event: ${JSON.stringify(e.detail ?? target.error?.message ?? '')}`))),
+      { once: true },
+    );
+  });
+}
+
+async function openElement(url, sync) {
+  elementModule ??= await import('/dist/rerun-video.min.js');
+  const el = document.createElement('rerun-video');
+  if (sync) el.setAttribute('sync', sync);
+  stage.append(el);
+  const ready = until(el, 'loadeddata', 30_000);
+  el.src = url;
+  await ready;
+  return el;
+}
+
+async function openVideo(url) {
+  const v = document.createElement('video');
+  v.muted = true;
+  v.playsInline = true;
+  v.preload = 'auto';
+  stage.append(v);
+  const ready = until(v, 'canplaythrough', 30_000);
+  v.src = url;
+  await ready;
+  return v;
+}
+
+/** (total - dropped, dropped, decoded, painted) of a getVideoPlaybackQuality(). */
+function quality(player) {
+  const q = player.getVideoPlaybackQuality();
+  return {
+    presented: q.totalVideoFrames - q.droppedVideoFrames,
+    dropped: q.droppedVideoFrames,
+    total: q.totalVideoFrames,
+    decoded: q.decodedVideoFrames,
+    painted: q.paintedVideoFrames,
+    open: q.openVideoFrames,
+  };
+}
+
+function qualityDelta(a, b) {
+  const out = {};
+  for (const k of Object.keys(b)) out[k] = b[k] == null || a[k] == null ? null : b[k] - a[k];
+  out.open = b.open ?? null;
+  return out;
+}
+
+/**
+ * Every `frame` of the element from now on: its index and when; the index checked against
+ * the element's own timestamps (the last frame at or before requestedTime) and, with
+ * `pixels`, against the code read back from the canvas right then.
+ */
+function recordElementFrames(el, { pixels, tick = () => 0 }) {
+  const ts = el.frameTimestamps;
+  const canvas = el.canvas;
+  const ctx = canvas.getContext('2d');
+  const rec = { indices: [], times: [], ticks: [], pixelChecked: 0, pixelWrong: [], indexWrong: [], notExact: 0 };
+  const onFrame = (e) => {
+    const d = e.detail;
+    rec.indices.push(d.index);
+    rec.times.push(now());
+    rec.ticks.push(tick());
+    if (d.exact === false) rec.notExact++;
+    const due = frameForTime(ts, d.requestedTime);
+    if (due !== d.index) rec.indexWrong.push([round(d.requestedTime, 6), d.index, due]);
+    if (pixels) {
+      rec.pixelChecked++;
+      const code = readCode(ctx, canvas.width, canvas.height);
+      if (code !== d.index % 65536) rec.pixelWrong.push([d.index, code]);
+    }
+  };
+  el.addEventListener('frame', onFrame);
+  rec.stop = () => el.removeEventListener('frame', onFrame);
+  return rec;
+}
+
+/**
+ * Every requestVideoFrameCallback of a <video> from now on: the frame its mediaTime is,
+ * presentedFrames, and with `pixels` the code of the video drawn to a canvas right then.
+ */
+function recordVideoFrames(v, ts, { pixels, width, height, tick = () => 0 }) {
+  const rec = { indices: [], times: [], ticks: [], presented: [], pixelChecked: 0, pixelWrong: [], callbacks: 0 };
+  if (!v.requestVideoFrameCallback) return { ...rec, unsupported: true, stop() {} };
+  const { ctx } = pixels ? makeCanvas(width, height) : {};
+  let on = true;
+  let handle = 0;
+  const onFrame = (_, md) => {
+    if (!on) return;
+    rec.callbacks++;
+    const index = nearestFrame(ts, md.mediaTime);
+    rec.indices.push(index);
+    rec.times.push(now());
+    rec.ticks.push(tick());
+    rec.presented.push(md.presentedFrames);
+    if (pixels) {
+      rec.pixelChecked++;
+      ctx.drawImage(v, 0, 0, width, height);
+      const code = readCode(ctx, width, height);
+      if (code !== index % 65536) rec.pixelWrong.push([index, code]);
+    }
+    handle = v.requestVideoFrameCallback(onFrame);
+  };
+  handle = v.requestVideoFrameCallback(onFrame);
+  rec.stop = () => {
+    on = false;
+    v.cancelVideoFrameCallback(handle);
+  };
+  return rec;
+}
+
+/**
+ * What a sequence of shown frames says: how many distinct, how many frames of the span
+ * between the first and the last were never shown, how many steps went the wrong way, and
+ * the gaps between paints (ms).
+ */
+function sequence(indices, times, direction) {
+  const gaps = [];
+  let skipped = 0;
+  let wrongWay = 0;
+  // the same frame again (an rVFC after 'ended' does that; a `frame` event never should)
+  let repeats = 0;
+  // where frames were skipped or went back: [shown, next shown, ms between them] (the first 24)
+  const jumps = [];
+  for (let i = 1; i < indices.length; i++) {
+    const step = (indices[i] - indices[i - 1]) * direction;
+    if (step < 0) wrongWay++;
+    else if (step === 0) repeats++;
+    else skipped += step - 1;
+    if ((step > 1 || step < 0) && jumps.length < 24) jumps.push([indices[i - 1], indices[i], round(times[i] - times[i - 1], 0)]);
+    gaps.push(times[i] - times[i - 1]);
+  }
+  gaps.sort((a, b) => a - b);
+  return {
+    shown: indices.length,
+    distinct: new Set(indices).size,
+    first: indices[0] ?? null,
+    last: indices[indices.length - 1] ?? null,
+    skipped,
+    wrongWay,
+    repeats,
+    jumps,
+    gapMedianMs: gaps.length ? round(gaps[gaps.length >> 1]) : null,
+    gapMaxMs: gaps.length ? round(gaps[gaps.length - 1]) : null,
+    // paints more than 1.5 frame intervals (30 fps) apart: a visible stutter
+    stutters: gaps.filter((g) => g > 50).length,
+  };
+}
+
+function frameChecks(rec) {
+  return {
+    pixelChecked: rec.pixelChecked,
+    pixelWrong: rec.pixelWrong.length,
+    pixelWrongFirst: rec.pixelWrong.slice(0, 8),
+    indexWrong: rec.indexWrong?.length ?? null,
+    indexWrongFirst: rec.indexWrong?.slice(0, 8) ?? [],
+    notExact: rec.notExact ?? null,
+  };
+}
+
+const SETTLE_MS = 500;
+
+/**
+ * Animation frames from now on (count, longest gap) and, where the browser has them (Chromium),
+ * long tasks: a page whose main thread stalls cannot paint on time, whatever plays.
+ */
+function watchMainThread() {
+  let frames = 0;
+  let last = 0;
+  let maxGap = 0;
+  let on = true;
+  const onFrame = (t) => {
+    if (!on) return;
+    if (last) maxGap = Math.max(maxGap, t - last);
+    last = t;
+    frames++;
+    requestAnimationFrame(onFrame);
+  };
+  requestAnimationFrame(onFrame);
+  const long = { count: 0, ms: 0 };
+  let observer = null;
+  if (PerformanceObserver.supportedEntryTypes?.includes('longtask')) {
+    observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) {
+        long.count++;
+        long.ms += e.duration;
+      }
+    });
+    observer.observe({ type: 'longtask' });
+  }
+  const t0 = now();
+  return () => {
+    on = false;
+    observer?.disconnect();
+    const s = (now() - t0) / 1000;
+    return {
+      animationFrames: frames,
+      animationFps: round(frames / s, 1),
+      animationGapMaxMs: round(maxGap),
+      longTasks: observer ? long.count : null,
+      longTaskMs: observer ? round(long.ms) : null,
+    };
+  };
+}
+
+/** The frame code on `el`'s canvas (or the video's, drawn) once it has had `ms` to settle. */
+async function codeLater(source, meta, ms = 500) {
+  await sleep(ms);
+  if (source.canvas) return readCode(source.canvas.getContext('2d'), source.canvas.width, source.canvas.height);
+  const { canvas, ctx } = makeCanvas(meta.width, meta.height);
+  ctx.drawImage(source, 0, 0, meta.width, meta.height);
+  const code = readCode(ctx, meta.width, meta.height);
+  canvas.remove();
+  return code;
+}
+
+/** Plays from 0 to the end at rate 1. */
+async function playForward(method, url, meta, pixels) {
+  const ts = meta.timestamps;
+  const n = ts.length;
+  const timeout = (ts[n - 1] + 1) * 1000 * 4 + 10_000;
+  const out = { frames: n };
+  if (method === 'element') {
+    const el = await openElement(url);
+    await sleep(SETTLE_MS);
+    const q0 = quality(el);
+    const rec = recordElementFrames(el, { pixels });
+    const ended = until(el, 'ended', timeout);
+    const mainThread = watchMainThread();
+    const t0 = now();
+    await el.play();
+    out.playResolvedMs = round(now() - t0);
+    await ended;
+    out.wallMs = round(now() - t0);
+    out.mainThread = mainThread();
+    rec.stop();
+    out.quality = qualityDelta(q0, quality(el));
+    out.seq = sequence(rec.indices, rec.times, 1);
+    out.checks = frameChecks(rec);
+    out.lastCode = readCode(el.canvas.getContext('2d'), el.canvas.width, el.canvas.height);
+    out.lastCodeLater = await codeLater(el, meta);
+    out.timestampMismatches = el.frameTimestamps.filter((t, i) => !(Math.abs(t - ts[i]) <= 2e-6)).length + Math.abs(el.frameTimestamps.length - n);
+    el.remove();
+  } else {
+    const v = await openVideo(url);
+    await sleep(SETTLE_MS);
+    const q0 = quality(v);
+    const rec = recordVideoFrames(v, ts, { pixels, width: meta.width, height: meta.height });
+    const ended = until(v, 'ended', timeout);
+    const mainThread = watchMainThread();
+    const t0 = now();
+    await v.play();
+    out.playResolvedMs = round(now() - t0);
+    await ended;
+    out.wallMs = round(now() - t0);
+    out.mainThread = mainThread();
+    rec.stop();
+    out.quality = qualityDelta(q0, quality(v));
+    out.seq = sequence(rec.indices, rec.times, 1);
+    out.checks = frameChecks(rec);
+    out.rvfc = rvfcSummary(rec);
+    const { ctx } = makeCanvas(meta.width, meta.height);
+    ctx.drawImage(v, 0, 0, meta.width, meta.height);
+    out.lastCode = readCode(ctx, meta.width, meta.height);
+    out.lastCodeLater = await codeLater(v, meta);
+    v.removeAttribute('src');
+    v.load();
+  }
+  return out;
+}
+
+function rvfcSummary(rec) {
+  if (rec.unsupported) return 'unsupported';
+  const p = rec.presented;
+  return {
+    callbacks: rec.callbacks,
+    // presentedFrames counts every frame the compositor showed, callbacks or not
+    presentedFrames: p.length ? p[p.length - 1] - p[0] + 1 : 0,
+  };
+}
+
+/** playbackRate -1 from the last frame for `ms`. */
+async function playReverse(method, url, meta, pixels, ms = 4000) {
+  const ts = meta.timestamps;
+  const n = ts.length;
+  const out = { frames: n, playForMs: ms };
+  if (method === 'element') {
+    const el = await openElement(url);
+    await el.seek(ts[n - 1]);
+    el.playbackRate = -1;
+    await sleep(SETTLE_MS);
+    const q0 = quality(el);
+    const rec = recordElementFrames(el, { pixels });
+    const startTime = el.currentTime;
+    const mainThread = watchMainThread();
+    const t0 = now();
+    await el.play();
+    out.playResolvedMs = round(now() - t0);
+    await sleep(Math.max(0, ms - (now() - t0)));
+    rec.stop();
+    const q1 = quality(el);
+    out.wallMs = round(now() - t0);
+    out.mainThread = mainThread();
+    out.mediaSpan = round(startTime - el.currentTime, 3);
+    el.pause();
+    out.quality = qualityDelta(q0, q1);
+    out.seq = sequence(rec.indices, rec.times, -1);
+    out.checks = frameChecks(rec);
+    el.remove();
+    return out;
+  }
+  // <video>: what setting a negative rate does, and if it is taken, what playing does
+  const v = await openVideo(url);
+  v.currentTime = ts[n - 1];
+  await until(v, 'seeked', 10_000);
+  try {
+    v.playbackRate = -1;
+    out.rateNote = `playbackRate = -1 accepted, reads back ${v.playbackRate}`;
+    out.rateAccepted = v.playbackRate < 0;
+  } catch (e) {
+    out.rateNote = `playbackRate = -1 throws ${e.name}: ${e.message}`;
+    out.rateAccepted = false;
+  }
+  if (!out.rateAccepted) {
+    out.na = true;
+    return out;
+  }
+  await sleep(SETTLE_MS);
+  const q0 = quality(v);
+  const rec = recordVideoFrames(v, ts, { pixels, width: meta.width, height: meta.height });
+  const startTime = v.currentTime;
+  const mainThread = watchMainThread();
+  const t0 = now();
+  try {
+    await v.play();
+  } catch (e) {
+    out.rateNote += `; play() rejects ${e.name}: ${e.message}`;
+  }
+  out.playResolvedMs = round(now() - t0);
+  await sleep(Math.max(0, ms - (now() - t0)));
+  rec.stop();
+  out.wallMs = round(now() - t0);
+  out.mainThread = mainThread();
+  out.mediaSpan = round(startTime - v.currentTime, 3);
+  out.rateNote += `; playing for ${ms / 1000} s moved currentTime ${round(startTime, 3)} -> ${round(v.currentTime, 3)}`;
+  v.pause();
+  out.quality = qualityDelta(q0, quality(v));
+  out.seq = sequence(rec.indices, rec.times, -1);
+  out.checks = frameChecks(rec);
+  out.rvfc = rvfcSummary(rec);
+  return out;
+}
+
+/**
+ * Four players of one file, started together (the element: one sync group, play() on the
+ * first; <video>: play() on each in one task), until all have ended. In every animation
+ * frame: the skew (largest index minus smallest) of the frames they show -- for the element
+ * from the four canvases' codes and from their `frame` events so far, for <video> from
+ * their requestVideoFrameCallback mediaTimes so far.
+ */
+async function playSync(method, url, meta, count = 4) {
+  const ts = meta.timestamps;
+  const n = ts.length;
+  const timeout = (ts[n - 1] + 1) * 1000 * 4 + 10_000;
+  const out = { frames: n, players: count };
+  // all four in view (the page is 800x600 in headless Chromium): a browser may treat a player
+  // out of view differently (stacked, the fourth <video> was off-screen and Chromium counted
+  // all its 148 frames as dropped, the others none)
+  stage.style.cssText = 'display: grid; grid-template-columns: repeat(2, 384px); gap: 4px';
+  const players = await Promise.all(Array.from({ length: count }, () => (method === 'element' ? openElement(url, 'bench') : openVideo(url))));
+  for (const p of players) p.style.cssText = 'width: 384px; height: 216px';
+  await sleep(SETTLE_MS);
+  let tick = 0;
+  const q0 = players.map(quality);
+  const recs = players.map((p) =>
+    method === 'element'
+      ? recordElementFrames(p, { pixels: false, tick: () => tick })
+      : recordVideoFrames(p, ts, { pixels: false, tick: () => tick }),
+  );
+  const ctxs = method === 'element' ? players.map((el) => ({ ctx: el.canvas.getContext('2d'), w: el.canvas.width, h: el.canvas.height })) : null;
+  const ended = Promise.all(players.map((p) => until(p, 'ended', timeout)));
+  // per animation frame: skew from the events so far, and (element) from the canvases
+  const eventSkew = [];
+  const pixelSkew = [];
+  let canvasBehindEvents = 0;
+  let running = true;
+  const onAnimationFrame = () => {
+    if (!running) return;
+    tick++;
+    const latest = recs.map((r) => (r.indices.length ? r.indices[r.indices.length - 1] : 0));
+    eventSkew.push(Math.max(...latest) - Math.min(...latest));
+    if (ctxs) {
+      const codes = ctxs.map(({ ctx, w, h }) => readCode(ctx, w, h));
+      pixelSkew.push(Math.max(...codes) - Math.min(...codes));
+      canvasBehindEvents += codes.filter((c, i) => c !== latest[i] % 65536).length;
+    }
+    requestAnimationFrame(onAnimationFrame);
+  };
+  requestAnimationFrame(onAnimationFrame);
+  const mainThread = watchMainThread();
+  const t0 = now();
+  if (method === 'element') await players[0].play();
+  else await Promise.all(players.map((v) => v.play()));
+  out.playResolvedMs = round(now() - t0);
+  await ended;
+  out.wallMs = round(now() - t0);
+  out.mainThread = mainThread();
+  running = false;
+  for (const r of recs) r.stop();
+  const q1 = players.map(quality);
+  out.quality = q0.map((q, i) => qualityDelta(q, q1[i]));
+  out.presented = sum(out.quality.map((q) => q.presented));
+  out.dropped = sum(out.quality.map((q) => q.dropped));
+  out.perPlayer = recs.map((r) => sequence(r.indices, r.times, 1));
+  if (method === 'video') out.rvfcPresentedFrames = sum(recs.map((r) => rvfcSummary(r).presentedFrames ?? 0));
+  out.eventSkew = skewSummary(eventSkew);
+  out.pixelSkew = ctxs ? skewSummary(pixelSkew) : null;
+  out.canvasBehindEvents = ctxs ? canvasBehindEvents : null;
+  // animation frames in which some of the players painted a new frame but not all of them
+  const byTick = new Map();
+  recs.forEach((r, p) => r.ticks.forEach((t, k) => {
+    if (!byTick.has(t)) byTick.set(t, { players: new Set(), times: [] });
+    byTick.get(t).players.add(p);
+    byTick.get(t).times.push(r.times[k]);
+  }));
+  const buckets = [...byTick.values()];
+  out.paintFrames = buckets.length;
+  out.paintFramesPartial = buckets.filter((b) => b.players.size < count).length;
+  out.paintSpreadMaxMs = round(Math.max(0, ...buckets.map((b) => Math.max(...b.times) - Math.min(...b.times))));
+  if (method === 'element') out.checks = recs.map(frameChecks);
+  for (const p of players) {
+    if (method === 'video') {
+      p.removeAttribute('src');
+      p.load();
+    }
+    p.remove();
+  }
+  return out;
+}
+
+function skewSummary(skews) {
+  const hist = {};
+  for (const s of skews) hist[s >= 3 ? '3+' : s] = (hist[s >= 3 ? '3+' : s] ?? 0) + 1;
+  return { samples: skews.length, max: skews.length ? Math.max(...skews) : null, nonzero: skews.filter((s) => s > 0).length, hist };
+}
+
+async function runPlayback({ scenario, method, file } = {}) {
+  const url = `/bench/media/${file}.mp4`;
+  const meta = await (await fetch(`/bench/media/${file}.json`, { cache: 'no-store' })).json();
+  const result = { scenario, method, file, size: `${meta.width}x${meta.height}`, userAgent: navigator.userAgent };
+  status(`playback ${scenario} ${method} ${file}`);
+  try {
+    if (scenario === 'forward') Object.assign(result, await playForward(method, url, meta, true));
+    else if (scenario === '4k') Object.assign(result, await playForward(method, url, meta, false));
+    else if (scenario === 'reverse') Object.assign(result, await playReverse(method, url, meta, true));
+    else if (scenario === 'sync') Object.assign(result, await playSync(method, url, meta));
+    else throw new Error(`unknown scenario ${scenario}`);
+  } catch (e) {
+    result.error = String(e?.message ?? e);
+  }
+  status(`playback ${scenario} ${method} ${file}: done`);
+  return result;
+}
+
 window.runBench = runBench;
 window.runLong = runLong;
+window.runPlayback = runPlayback;
 
 // ?method=...&file=... runs one at once and prints the JSON on the page (handy by hand).
 const params = new URLSearchParams(location.search);

@@ -5,6 +5,7 @@
 #   bench/make-media.sh --force    # remake everything
 #   bench/make-media.sh NAME...    # only these (names below, without .mp4)
 #   bench/make-media.sh long-10s long-1h   # the long-recording pair: only made when named
+#   bench/make-media.sh h264-720p-5s       # the sync-group file of the playback section
 #
 # Every frame carries its presentation index as the frame code of the test fixtures
 # (test/fixtures/make-fixtures.sh, read by test/helpers/frame-code.ts): a band over the top
@@ -81,6 +82,10 @@ encode av1-720p 1280 720 300 -c:v libsvtav1 -pix_fmt yuv420p -preset 10 -crf 40 
   -svtav1-params "irefresh-type=2:lp=2"
 encode vp9-720p 1280 720 300 -c:v libvpx-vp9 -pix_fmt yuv420p -crf 36 -b:v 0 -g 60 -keyint_min 60 \
   -deadline realtime -cpu-used 8 -row-mt 1 -threads 2
+
+# The playback section (bench/run.mjs --playback) plays h264-1080p-gop60 (10 s, forwards and
+# backwards) and h264-4k (4 s) above, and four of this one in a sync group: 5 s of 720p30.
+encode h264-720p-5s 1280 720 150 "${X264[@]}" -preset veryfast -bf 3 -g 60 -keyint_min 60
 
 # The long-recording scenario (bench/run.mjs --long): one hour and ten seconds with the same
 # settings, so that whatever differs between them is the length. Low resolution and a high CRF

@@ -10,6 +10,9 @@
 //   npm run bench -- --no-build                        skip `npm run build` (dist/ is current)
 //   npm run bench -- --long                            all files, then the long-recording scenario
 //   npm run bench -- --files long                      the long-recording scenario alone
+//   npm run bench -- --playback                        all files, then the playback section
+//   npm run bench -- --files playback                  the playback section alone
+//   npm run bench -- --files playback --scenarios forward,sync   some of its scenarios
 //
 // The long-recording scenario (`long` in the file list; --long adds it to the list) is not
 // part of the default run: it needs an hour-long file (bench/make-media.sh long-1h, ~80 MB,
@@ -23,6 +26,26 @@
 // (CDP Runtime.getHeapUsage every 50 ms; Firefox has no such API: n/a). The bare player
 // fetches the whole file before anything else, as it does for the other files: on the hour
 // its first frame is a download, not a like-for-like figure.
+//
+// The playback section (`playback` in the file list; --playback adds it) is not part of the
+// default run either: the default run already takes well over 4 minutes per browser, and
+// this adds about one more (55-65 s per browser on 2 cores). The element plays as <video> does; each scenario is one page per
+// method (element, video), one run of the file, reading the frame code back from the pixels:
+//   forward  h264-1080p-gop60 (10 s, 1080p30, B-frames, GOP 2 s), 0 to the end at rate 1:
+//            presented and dropped frames (getVideoPlaybackQuality, and for <video> the
+//            requestVideoFrameCallback counts), every painted frame's code against its index
+//            (the element: on each `frame` event; <video>: drawn to a canvas in each rVFC, against
+//            mediaTime), and whether the element's index is the frame due at requestedTime
+//   4k       h264-4k (4 s, 2160p30) the same, without the pixel read-back: presented frames,
+//            the element against <video> (goal: element >= <video>)
+//   reverse  h264-1080p-gop60 at playbackRate -1 from the last frame for 4 s: presented and
+//            dropped (goal: < 5 % dropped); <video> is n/a -- the note says whether setting the
+//            rate threw or was taken, and what playing did then
+//   sync     four players of h264-720p-5s (5 s 720p30) until they end; the element: one
+//            `sync="bench"` group; <video>: play() on each in one task. Dropped frames summed,
+//            and in every animation frame the skew (largest frame index minus the smallest)
+//            between the four: the element's from the canvases' codes and from its `frame`
+//            events; <video>'s from their rVFC mediaTimes
 //
 // Steps: `npm run build` (dist/rerun-video.min.js), bench/make-media.sh (bench/media/, skips
 // existing files), a static server on 127.0.0.1 with byte ranges (test/server/ranges.mjs: the
@@ -56,6 +79,14 @@ const ALL_FILES = ['h264-1080p-gop60', 'h264-1080p-gop250', 'h264-4k', 'av1-720p
 /** The files of the long-recording scenario, short first (the order of the interleaved pages). */
 const LONG_FILES = ['long-10s', 'long-1h'];
 const ALL_METHODS = ['element', 'video', 'webcodecs'];
+/** The playback section: scenario -> file (and the methods it compares). */
+const PLAYBACK = {
+  forward: 'h264-1080p-gop60',
+  '4k': 'h264-4k',
+  reverse: 'h264-1080p-gop60',
+  sync: 'h264-720p-5s',
+};
+const PLAYBACK_METHODS = ['element', 'video'];
 const FILE_LABELS = {
   'h264-1080p-gop60': '1080p30 H.264 High, B-frames, GOP 60',
   'h264-1080p-gop250': '1080p30 H.264 High, B-frames, GOP 250',
@@ -64,6 +95,7 @@ const FILE_LABELS = {
   'vp9-720p': '720p30 VP9 (realtime), GOP 60',
   'long-10s': '180p30 H.264 High, 2 B-frames, GOP 60, 10 s (300 frames)',
   'long-1h': 'the same stream, 1 hour (108000 frames)',
+  'h264-720p-5s': '720p30 H.264 High, B-frames, GOP 60, 5 s (150 frames)',
 };
 
 // The targets of issue 3: medians in Chromium, ratios within the same run.
@@ -82,12 +114,27 @@ const LONG_TARGETS = {
   heapPeakMB: 100,
 };
 
+// The playback goals: 4K presented frames element / <video>, reverse dropped share.
+const PLAYBACK_TARGETS = {
+  presented4kVsVideo: 1,
+  reverseDroppedPct: 5,
+};
+
 // ---------------------------------------------------------------------------------------
 // options
 // ---------------------------------------------------------------------------------------
 
 function parseArgs(argv) {
-  const opts = { browsers: ['chromium', 'firefox'], files: ALL_FILES, methods: ALL_METHODS, quick: false, build: true, long: false };
+  const opts = {
+    browsers: ['chromium', 'firefox'],
+    files: ALL_FILES,
+    methods: ALL_METHODS,
+    quick: false,
+    build: true,
+    long: false,
+    playback: false,
+    scenarios: Object.keys(PLAYBACK),
+  };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split('=', 2);
     const value = () => inline ?? argv[++i];
@@ -98,8 +145,10 @@ function parseArgs(argv) {
     else if (flag === '--quick') opts.quick = true;
     else if (flag === '--no-build') opts.build = false;
     else if (flag === '--long') opts.long = true;
+    else if (flag === '--playback') opts.playback = true;
+    else if (flag === '--scenarios') opts.scenarios = list();
     else if (flag === '--help' || flag === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 13).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -107,10 +156,15 @@ function parseArgs(argv) {
     opts.long = true;
     opts.files = opts.files.filter((f) => f !== 'long');
   }
+  if (opts.files.includes('playback')) {
+    opts.playback = true;
+    opts.files = opts.files.filter((f) => f !== 'playback');
+  }
   for (const b of opts.browsers) if (!['chromium', 'firefox', 'webkit'].includes(b)) throw new Error(`unknown browser ${b}`);
-  for (const f of opts.files) if (!ALL_FILES.includes(f)) throw new Error(`unknown file ${f} (known: ${ALL_FILES.join(', ')}, long)`);
+  for (const f of opts.files) if (!ALL_FILES.includes(f)) throw new Error(`unknown file ${f} (known: ${ALL_FILES.join(', ')}, long, playback)`);
+  for (const s of opts.scenarios) if (!PLAYBACK[s]) throw new Error(`unknown scenario ${s} (known: ${Object.keys(PLAYBACK).join(', ')})`);
   for (const m of opts.methods) if (!ALL_METHODS.includes(m)) throw new Error(`unknown method ${m}`);
-  if (!opts.files.length && !opts.long) throw new Error('no files to run');
+  if (!opts.files.length && !opts.long && !opts.playback) throw new Error('no files to run');
   return opts;
 }
 
@@ -223,6 +277,7 @@ function topBoxes(file) {
 
 const RUN_TIMEOUT_MS = 600_000;
 const PER_RUN_TIMEOUT_MS = opts.quick ? 120_000 : 300_000;
+const PLAYBACK_TIMEOUT_MS = 180_000;
 
 /**
  * Samples a Chromium page's heap over CDP every 50 ms until stop(): the peaks of the JS heap
@@ -742,6 +797,234 @@ function describeBoxes() {
 }
 
 // ---------------------------------------------------------------------------------------
+// the playback section: tables and ratios
+// ---------------------------------------------------------------------------------------
+
+const pct = (part, whole) => (whole > 0 ? (100 * part) / whole : null);
+const fmtPct = (x) => (x == null ? '—' : `${x.toFixed(1)} %`);
+const right = (checked, wrong) => (checked ? `${checked - wrong}/${checked}` : '—');
+/**
+ * Presented frames: getVideoPlaybackQuality()'s, or where it counts nothing at all (WebKitGTK's
+ * <video> says 0 of 0) the frames requestVideoFrameCallback's presentedFrames counted.
+ */
+function presentedOf(r) {
+  if (!r || r.na || r.error) return { n: null, how: '' };
+  const q = r.scenario === 'sync' ? { presented: r.presented, total: r.presented + r.dropped } : { ...r.quality, total: r.quality.presented + r.quality.dropped };
+  if (q.total === 0 && r.method === 'video') {
+    const p = r.scenario === 'sync' ? r.rvfcPresentedFrames : r.rvfc?.presentedFrames;
+    if (p > 0) return { n: p, how: 'rVFC' };
+  }
+  return { n: q.presented, how: '' };
+}
+const presentedCell = (r) => {
+  const { n, how } = presentedOf(r);
+  return how ? `${n} (rVFC; quality says 0)` : n;
+};
+
+/** Animation frames per second, the longest gap between two, long tasks (count / ms, Chromium). */
+const mainThreadCell = (m) =>
+  m ? `${fmt(m.animationFps)} / ${fmt(m.animationGapMaxMs)} / ${m.longTasks == null ? 'n/a' : `${m.longTasks} (${fmt(m.longTaskMs)} ms)`}` : '—';
+
+function playbackBrief(r) {
+  if (r.error) return `ERROR ${r.error}`;
+  if (r.na) return `n/a: ${r.rateNote}`;
+  if (r.scenario === 'sync') {
+    const px = r.pixelSkew ? `, canvas skew max ${r.pixelSkew.max}` : '';
+    return `presented ${r.presented}, dropped ${r.dropped}, skew max ${r.eventSkew.max}${px} (${r.eventSkew.nonzero}/${r.eventSkew.samples} frames apart)`;
+  }
+  const q = r.quality;
+  const px = r.checks.pixelChecked ? `, pixels ${right(r.checks.pixelChecked, r.checks.pixelWrong)}` : '';
+  const ix = r.checks.indexWrong == null ? '' : `, index ${right(r.seq.shown, r.checks.indexWrong)}`;
+  return `presented ${q.presented}, dropped ${q.dropped}, shown ${r.seq.shown} (never shown ${r.seq.skipped})${px}${ix}, ${fmt(r.wallMs / 1000)} s`;
+}
+
+function playbackTable(results) {
+  const header = [
+    'scenario',
+    'method',
+    'file',
+    'presented',
+    'dropped',
+    'dropped %',
+    'shown (frame / rVFC)',
+    'distinct',
+    'never shown',
+    'wrong way',
+    'pixels right',
+    'index right',
+    'gap median / max ms',
+    'gaps > 50 ms',
+    'play() ms',
+    'run s',
+    'last shown (code; code 0.5 s later)',
+    'rAF/s / max gap ms / long tasks',
+  ];
+  const rows = [];
+  for (const r of results.filter((x) => x.scenario !== 'sync')) {
+    const head = [r.scenario, r.method, r.file];
+    if (r.error) {
+      rows.push([...head, `ERROR: ${r.error}`, ...header.slice(4).map(() => '')]);
+      continue;
+    }
+    if (r.na) {
+      rows.push([...head, 'n/a', ...header.slice(4).map(() => '')]);
+      continue;
+    }
+    const q = r.quality;
+    const shown = r.rvfc && typeof r.rvfc === 'object' ? `${r.seq.shown} (presentedFrames ${r.rvfc.presentedFrames})` : String(r.seq.shown);
+    rows.push([
+      ...head,
+      presentedCell(r),
+      q.dropped,
+      fmtPct(pct(q.dropped, q.presented + q.dropped)),
+      shown,
+      r.seq.distinct,
+      r.seq.skipped,
+      r.seq.wrongWay,
+      right(r.checks.pixelChecked, r.checks.pixelWrong),
+      r.checks.indexWrong == null ? '—' : right(r.seq.shown, r.checks.indexWrong),
+      `${fmt(r.seq.gapMedianMs)} / ${fmt(r.seq.gapMaxMs)}`,
+      r.seq.stutters,
+      fmt(r.playResolvedMs),
+      fmt(r.wallMs / 1000),
+      r.lastCode == null ? `${r.seq.last}` : `${r.seq.last} (${r.lastCode}; ${r.lastCodeLater ?? '—'})`,
+      mainThreadCell(r.mainThread),
+    ]);
+  }
+  return { header, rows };
+}
+
+function syncTable(results) {
+  const header = [
+    'method',
+    'presented (4 summed)',
+    'dropped (4 summed)',
+    'dropped %',
+    'skew max, canvases',
+    'skew max, events / rVFC',
+    'frames apart (of sampled)',
+    'skew 0/1/2/3+',
+    'partial frames (of painting)',
+    'paint spread max ms',
+    'canvas != last event',
+    'play() ms',
+    'run s',
+    'rAF/s / max gap ms / long tasks',
+  ];
+  const rows = [];
+  for (const r of results.filter((x) => x.scenario === 'sync')) {
+    if (r.error) {
+      rows.push([r.method, `ERROR: ${r.error}`, ...header.slice(2).map(() => '')]);
+      continue;
+    }
+    const skew = r.pixelSkew ?? r.eventSkew;
+    const h = skew.hist;
+    rows.push([
+      r.method,
+      presentedCell(r),
+      r.dropped,
+      fmtPct(pct(r.dropped, r.presented + r.dropped)),
+      r.pixelSkew ? r.pixelSkew.max : 'n/a',
+      r.eventSkew.max,
+      `${skew.nonzero}/${skew.samples}`,
+      `${h[0] ?? 0}/${h[1] ?? 0}/${h[2] ?? 0}/${h['3+'] ?? 0}`,
+      `${r.paintFramesPartial}/${r.paintFrames}`,
+      fmt(r.paintSpreadMaxMs),
+      r.canvasBehindEvents ?? 'n/a',
+      fmt(r.playResolvedMs),
+      fmt(r.wallMs / 1000),
+      mainThreadCell(r.mainThread),
+    ]);
+  }
+  return { header, rows };
+}
+
+/** Per scenario: the element's figure, <video>'s, their ratio and the goal. */
+function playbackRatios(results) {
+  const get = (scenario, method) => results.find((r) => r.scenario === scenario && r.method === method && !r.error);
+  const out = [];
+  for (const scenario of Object.keys(PLAYBACK)) {
+    const el = get(scenario, 'element');
+    const vid = get(scenario, 'video');
+    if (!el && !vid) continue;
+    if (scenario === 'sync') {
+      out.push({ scenario, what: 'dropped frames, 4 summed', element: el?.dropped, video: vid?.dropped, ratio: ratio(el?.dropped, vid?.dropped), goal: '' });
+      const es = el ? (el.pixelSkew ?? el.eventSkew).max : null;
+      out.push({ scenario, what: 'largest skew, frames', element: es, video: vid?.eventSkew.max, ratio: ratio(es, vid?.eventSkew.max), goal: '' });
+      continue;
+    }
+    const presented = (r) => presentedOf(r).n;
+    const droppedPct = (r) => (r && !r.na ? pct(r.quality.dropped, r.quality.presented + r.quality.dropped) : null);
+    const r = ratio(presented(el), presented(vid));
+    const goal = scenario === '4k' && r != null ? `>= ${PLAYBACK_TARGETS.presented4kVsVideo}x ${r >= PLAYBACK_TARGETS.presented4kVsVideo ? 'PASS' : 'MISS'}` : '';
+    out.push({ scenario, what: 'presented frames', element: presented(el), video: vid?.na ? 'n/a' : presented(vid), ratio: r, goal });
+    const dp = droppedPct(el);
+    const dropGoal =
+      scenario === 'reverse' && dp != null ? `< ${PLAYBACK_TARGETS.reverseDroppedPct} % ${dp < PLAYBACK_TARGETS.reverseDroppedPct ? 'PASS' : 'MISS'}` : '';
+    out.push({ scenario, what: 'dropped %', element: dp == null ? null : +dp.toFixed(2), video: vid?.na ? 'n/a' : droppedPct(vid) == null ? null : +droppedPct(vid).toFixed(2), ratio: null, goal: dropGoal });
+    if (el && !el.na) {
+      const exact = el.checks.pixelWrong === 0 && el.checks.indexWrong === 0 && el.seq.wrongWay === 0;
+      out.push({
+        scenario,
+        what: 'element frames exact (pixels, index, order)',
+        element: `${el.checks.pixelChecked ? right(el.checks.pixelChecked, el.checks.pixelWrong) : '—'}, ${right(el.seq.shown, el.checks.indexWrong)}, ${el.seq.wrongWay} wrong way`,
+        video: vid && !vid.na && vid.checks.pixelChecked ? `${right(vid.checks.pixelChecked, vid.checks.pixelWrong)} (pixels vs mediaTime)` : '',
+        ratio: null,
+        goal: exact ? 'PASS' : 'MISS',
+      });
+    }
+  }
+  return out;
+}
+
+function playbackRatioTable(rs) {
+  const show = (x) => (x == null ? '—' : typeof x === 'number' && !Number.isInteger(x) ? x.toFixed(2) : String(x));
+  return {
+    header: ['scenario', 'figure', 'element', '<video>', 'element / <video>', 'goal'],
+    rows: rs.map((r) => [r.scenario, r.what, show(r.element), show(r.video), r.ratio == null ? '—' : `${r.ratio.toFixed(2)}x`, r.goal]),
+  };
+}
+
+function playbackNotes(results) {
+  const notes = [];
+  for (const r of results) {
+    const tag = `${r.scenario} ${r.method}`;
+    if (r.error) notes.push(`${tag}: ${r.error}`);
+    if (r.rateNote) notes.push(`${tag}: ${r.rateNote}`);
+    const checks = r.scenario === 'sync' ? r.checks ?? [] : r.checks ? [r.checks] : [];
+    checks.forEach((c, i) => {
+      const who = r.scenario === 'sync' ? `${tag} #${i + 1}` : tag;
+      if (c.pixelWrong) notes.push(`${who}: pixels wrong ${c.pixelWrong}/${c.pixelChecked} (index->code: ${c.pixelWrongFirst.map(([a, b]) => `${a}->${b}`).join(', ')})`);
+      if (c.indexWrong) notes.push(`${who}: index not the frame due ${c.indexWrong} times (requestedTime, index, due: ${c.indexWrongFirst.map((x) => `(${x.join(', ')})`).join(' ')})`);
+      if (c.notExact) notes.push(`${who}: ${c.notExact} frame events with exact: false`);
+    });
+    if (r.seq?.wrongWay) notes.push(`${tag}: ${r.seq.wrongWay} frames shown out of order`);
+    if (r.seq?.repeats) notes.push(`${tag}: ${r.seq.repeats} callbacks for the frame already shown`);
+    if (r.seq?.jumps?.length) notes.push(`${tag}: skips (shown -> next shown, ms): ${r.seq.jumps.map(([a, b, ms]) => `${a}->${b} ${ms}`).join(', ')}`);
+    if (r.timestampMismatches) notes.push(`${tag}: frameTimestamps differ from ffprobe's in ${r.timestampMismatches} frames`);
+    if (r.lastCode != null && r.lastCode !== r.frames - 1) {
+      notes.push(`${tag}: at 'ended' the canvas shows ${r.lastCode}, not the last frame ${r.frames - 1}; 0.5 s later ${r.lastCodeLater}`);
+    }
+    if (r.quality && r.seq && r.method === 'element' && r.seq.skipped > r.quality.dropped) {
+      notes.push(`${tag}: droppedVideoFrames says ${r.quality.dropped}, but ${r.seq.skipped} frames between the first and the last painted were never painted`);
+    }
+    if (r.quality && r.method === 'element' && r.quality.open > 1) notes.push(`${tag}: ${r.quality.open} VideoFrames open at the end`);
+    if (r.mediaSpan != null) notes.push(`${tag}: ${fmt(r.wallMs / 1000)} s of play covered ${r.mediaSpan} s of media (${Math.round(r.mediaSpan * 30)} frame intervals)`);
+    if (r.scenario === 'sync' && r.perPlayer) {
+      notes.push(
+        `${tag}: per player shown / never shown / longest gap ms: ${r.perPlayer.map((p) => `${p.shown}/${p.skipped}/${fmt(p.gapMaxMs)}`).join(', ')}; ` +
+          `dropped ${r.quality.map((q) => q.dropped).join(', ')}`,
+      );
+      r.perPlayer.forEach((p, i) => {
+        if (p.jumps.length) notes.push(`${tag} #${i + 1}: skips: ${p.jumps.slice(0, 12).map(([a, b, ms]) => `${a}->${b} ${ms}`).join(', ')}`);
+      });
+    }
+    if (r.rvfc === 'unsupported') notes.push(`${tag}: no requestVideoFrameCallback`);
+  }
+  return notes;
+}
+
+// ---------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now();
@@ -751,7 +1034,8 @@ async function main() {
     if (b.status !== 0) throw new Error('npm run build failed');
   }
   if (!fs.existsSync(path.join(ROOT, 'dist', 'rerun-video.min.js'))) throw new Error('dist/rerun-video.min.js missing: run npm run build');
-  const media = [...opts.files, ...(opts.long ? LONG_FILES : [])];
+  const playbackFiles = opts.playback ? [...new Set(opts.scenarios.map((s) => PLAYBACK[s]))] : [];
+  const media = [...new Set([...opts.files, ...(opts.long ? LONG_FILES : []), ...playbackFiles])];
   const mm = spawnSync('bash', [path.join(ROOT, 'bench', 'make-media.sh'), ...media], { cwd: ROOT, stdio: 'inherit' });
   if (mm.status !== 0) throw new Error('bench/make-media.sh failed');
 
@@ -763,9 +1047,12 @@ async function main() {
   const longArgs = { seeks: opts.quick ? 5 : 15, pages: opts.quick ? 1 : 3 };
   if (opts.files.length) console.log(`bench: serving ${ROOT} at ${base}; ${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method`);
   if (opts.long) console.log(`bench: long recordings: ${longArgs.pages} pages per file and method, ${longArgs.seeks} random seeks each; ${describeBoxes().join('; ')}`);
+  const playbackMethods = PLAYBACK_METHODS.filter((m) => opts.methods.includes(m));
+  if (opts.playback) console.log(`bench: playback: ${opts.scenarios.map((s) => `${s} (${PLAYBACK[s]})`).join(', ')}; ${playbackMethods.join(', ')}`);
 
   const results = [];
   const longResults = [];
+  const playbackResults = [];
   const browsers = [];
   for (const kind of opts.browsers) {
     let driver;
@@ -833,6 +1120,27 @@ async function main() {
         }
       }
     }
+    for (const scenario of opts.playback ? opts.scenarios : []) {
+      for (const method of playbackMethods) {
+        const t1 = Date.now();
+        const file = PLAYBACK[scenario];
+        let r;
+        try {
+          let timer;
+          r = await Promise.race([
+            driver.run(`${base}/bench/bench.html`, { scenario, method, file }, { fn: 'runPlayback' }),
+            new Promise((_, reject) => {
+              timer = setTimeout(() => reject(new Error(`no result after ${PLAYBACK_TIMEOUT_MS / 1000} s`)), PLAYBACK_TIMEOUT_MS);
+            }),
+          ]).finally(() => clearTimeout(timer));
+        } catch (e) {
+          r = { scenario, method, file, error: String(e.message ?? e).split('\n')[0] };
+        }
+        r.browser = driver.name;
+        playbackResults.push(r);
+        console.log(`  ${`play ${scenario}`.padEnd(18)} ${method.padEnd(9)} ${playbackBrief(r)}  [${((Date.now() - t1) / 1000).toFixed(1)} s]`);
+      }
+    }
     await driver.close().catch(() => {});
     console.log(`bench: ${driver.name} done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   }
@@ -841,13 +1149,20 @@ async function main() {
 
   // ---- report
   let text = '';
-  const allFiles = [...opts.files, ...(opts.long ? LONG_FILES : [])];
+  const allFiles = media;
   let md = `# rerun-video benchmark\n\n${new Date().toISOString()}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), ` +
-    (opts.files.length ? `${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method. ` : '') +
-    `Times in ms from the request to the frame on a canvas; "right" = frames whose pixel code was the expected frame.\n\n` +
+    [
+      opts.files.length ? `${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method.` : '',
+      opts.files.length || opts.long ? 'Times in ms from the request to the frame on a canvas; "right" = frames whose pixel code was the expected frame.' : '',
+      opts.playback ? `Playback: ${opts.scenarios.map((s) => `${s} (\`${PLAYBACK[s]}\`)`).join(', ')}, element against <video>.` : '',
+    ]
+      .filter(Boolean)
+      .join(' ') +
+    `\n\n` +
     `Files: ${allFiles.map((f) => `\`${f}\` ${FILE_LABELS[f]}`).join('; ')}. The element: ${bundle.id}.\n`;
   const summary = {};
   const longSummary = {};
+  const playbackSummary = {};
   for (const b of browsers) {
     if (b.error) {
       text += `\n== ${b.name}: not run (${b.error})\n`;
@@ -884,6 +1199,29 @@ async function main() {
       md += `\n### Long recordings\n\n${intro}.\n\n${mdTable(lt)}\n\nThe hour against the ten seconds:\n\n${mdTable(lr)}\n`;
       if (notes.length) md += `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
     }
+    if (opts.playback) {
+      const mine = playbackResults.filter((r) => r.browser === b.name);
+      const pt = playbackTable(mine);
+      const st = syncTable(mine);
+      const rs = playbackRatios(mine);
+      playbackSummary[b.name] = rs;
+      const rt = playbackRatioTable(rs);
+      const notes = playbackNotes(mine);
+      const intro =
+        'Playback, one run per scenario and method: presented / dropped = getVideoPlaybackQuality() deltas over the run; ' +
+        'shown = `frame` events (element) or requestVideoFrameCallback calls (<video>); never shown = frames between the ' +
+        'first and the last shown that were not; pixels right = frame code read from the canvas equals the index ' +
+        '(element: detail.index at each `frame`; <video>: drawn in rVFC, index from mediaTime); index right = the ' +
+        "element's detail.index is the last frame at or before detail.requestedTime";
+      const syncIntro =
+        'Four players of one file until they end; skew = largest minus smallest frame index shown, sampled in every ' +
+        'animation frame (element: the four canvases\' codes, and the last `frame` event of each; <video>: the last rVFC ' +
+        'mediaTime of each); partial frames = animation frames in which some but not all four painted a new frame';
+      text += `\n${intro}:\n${textTable(pt)}\n\n${syncIntro}:\n${textTable(st)}\n\nPlayback, element vs <video>:\n${textTable(rt)}\n`;
+      if (notes.length) text += `\nNotes:\n${notes.map((n) => `  - ${n}`).join('\n')}\n`;
+      md += `\n### Playback\n\n${intro}.\n\n${mdTable(pt)}\n\n${syncIntro}.\n\n${mdTable(st)}\n\nElement vs \`<video>\`:\n\n${mdTable(rt)}\n`;
+      if (notes.length) md += `\nNotes:\n\n${notes.map((n) => `- ${n}`).join('\n')}\n`;
+    }
   }
   const elapsed = (Date.now() - started) / 1000;
   text += `\nbench: done in ${elapsed.toFixed(0)} s; results in bench/results/latest.json and latest.md\n`;
@@ -902,6 +1240,7 @@ async function main() {
         summary,
         results,
         long: opts.long ? { targets: LONG_TARGETS, ...longArgs, files: describeBoxes(), summary: longSummary, results: longResults } : undefined,
+        playback: opts.playback ? { targets: PLAYBACK_TARGETS, scenarios: PLAYBACK, summary: playbackSummary, results: playbackResults } : undefined,
       },
       null,
       1,
