@@ -137,6 +137,8 @@ export class RerunVideo extends LitElement {
   }
 
   set time(time: number) {
+    // Setting the time it already shows (a framework re-rendering the same value) is no seek.
+    if (this.paused && !this.seeking && Object.is(Number(time), this.time)) return;
     void this.playback.seek(Number(time)).catch(() => {});
   }
 

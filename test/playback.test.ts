@@ -113,6 +113,12 @@ describe('playback', function () {
     // Presented: the first frame (before playing) and every one since; none dropped on this small file.
     expect(quality.totalVideoFrames).to.equal(quality.droppedVideoFrames + 1 + frames.indices.length);
     expect(quality.droppedVideoFrames).to.be.at.most(2);
+    // Nothing decoded ahead is left open once paused.
+    await waitUntil(() => el.getVideoPlaybackQuality().openVideoFrames === 0, 'VideoFrames left open after pause');
+    // Setting the time it shows is no seek.
+    const seeks = countEvents(el, ['seeking']);
+    el.time = Number(el.time);
+    expect(seeks.seeking).to.equal(0);
   });
 
   it('plays to the end once: ended fires once, paused at the duration on the last frame', async () => {
@@ -185,6 +191,48 @@ describe('playback', function () {
     expect(frames.indices.length).to.be.at.least(20);
     const quality = el.getVideoPlaybackQuality();
     expect(quality.droppedVideoFrames).to.be.at.most(3);
+    el.remove();
+    await waitUntil(() => el.getVideoPlaybackQuality().openVideoFrames === 0, 'VideoFrames left open after removal', {
+      timeout: 5000,
+    });
+  });
+
+  it('removed while playing: pauses, play() settles, nothing left open', async () => {
+    const el = await load();
+    await el.play();
+    await sleep(300);
+    const events = countEvents(el, ['pause']);
+    el.remove();
+    await sleep(50);
+    expect(el.paused).to.equal(true);
+    expect(events.pause).to.equal(1);
+    await waitUntil(() => el.getVideoPlaybackQuality().openVideoFrames === 0, 'VideoFrames left open', { timeout: 5000 });
+  });
+
+  it('a new src pauses, as on <video>', async () => {
+    const el = await load();
+    await el.play();
+    const paused = oneEvent(el, 'pause');
+    el.src = `${MEDIA}vp9.mp4`;
+    await paused;
+    expect(el.paused).to.equal(true);
+    await oneEvent(el, 'loadeddata');
+    await el.play();
+    expect(el.paused).to.equal(false);
+    el.pause();
+  });
+
+  it('an error while playing stops it, and play() rejects', async () => {
+    const el = await load();
+    await el.play();
+    const paused = oneEvent(el, 'pause');
+    el.src = `${MEDIA}not-mp4.bin`;
+    await oneEvent(el, 'error');
+    let error: unknown;
+    await el.play().catch((e: unknown) => (error = e));
+    expect((error as DOMException).name).to.equal('NotSupportedError');
+    await paused;
+    expect(el.paused).to.equal(true);
   });
 
   it('seeks while playing and goes on playing from there', async () => {

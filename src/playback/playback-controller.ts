@@ -178,6 +178,8 @@ export class PlaybackController implements ReactiveController, ClockMember {
   /** A new src is loading: `emptied` (if something was loaded before) and `loadstart`. */
   loadStarted(hadMedia: boolean): void {
     this.rejectPlays(abortError('The src changed before playback began'));
+    // As <video>: a new src pauses (in a sync group the others go on; it joins in once loaded).
+    if (hadMedia && this.clockInUse === this.own) this.own.pause();
     const wasReady = this.readyState > ReadyState.HaveNothing;
     this.readyState = ReadyState.HaveNothing;
     this.ended = false;
