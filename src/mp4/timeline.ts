@@ -48,14 +48,15 @@ export function buildTimeline({ cts, timescale, movieTimescale, edits, fragmente
   const pts = new Float64Array(count);
   const presented = new Uint8Array(count).fill(1);
 
-  let delay = 0;
+  /** Leading empty edits, in movie ticks. */
+  let delayTicks = 0;
   let mediaStart = 0;
   let mediaEnd = Infinity;
   // Edits in a movie timescale of 0 (a damaged mvhd) cannot be placed: ignore them.
   const usable = movieTimescale > 0 ? (edits ?? []).filter((e) => Number.isFinite(e.segment_duration) && Number.isFinite(e.media_time)) : [];
   for (const edit of usable) {
     if (edit.media_time === -1) {
-      delay += edit.segment_duration / movieTimescale;
+      delayTicks += edit.segment_duration;
       continue;
     }
     mediaStart = edit.media_time;
@@ -77,6 +78,16 @@ export function buildTimeline({ cts, timescale, movieTimescale, edits, fragmente
     firstShown = mediaStart;
   }
   if (hasWindow && !fragmented && firstShown > mediaStart && firstShown !== Infinity) mediaStart = firstShown;
-  for (let i = 0; i < count; i++) pts[i] = delay + (cts[i] - mediaStart) / timescale;
+  // One division where the ticks allow it: delay + offset, each divided, rounds twice, and a
+  // frame at 0.5 s + 0.203 s would land at 0.7030000000000001, after the time that asks for it.
+  const delay = movieTimescale > 0 ? delayTicks / movieTimescale : 0;
+  const denominator = movieTimescale * timescale;
+  for (let i = 0; i < count; i++) {
+    const numerator = delayTicks * timescale + (cts[i] - mediaStart) * movieTimescale;
+    pts[i] =
+      delayTicks > 0 && Number.isSafeInteger(numerator) && Number.isSafeInteger(denominator)
+        ? numerator / denominator
+        : delay + (cts[i] - mediaStart) / timescale;
+  }
   return { pts, presented };
 }

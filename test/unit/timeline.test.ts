@@ -48,6 +48,20 @@ describe('buildTimeline', () => {
     expect([...presented]).to.deep.equal([1, 1]);
   });
 
+  it('puts a delayed frame exactly at its time (one rounding, not two)', () => {
+    // 0.5 + 0.203 is 0.7030000000000001 in doubles: the time 0.703 would show the frame before.
+    const { pts } = buildTimeline({
+      cts: [0, 203],
+      timescale: 1000,
+      movieTimescale: 1000,
+      edits: [
+        { segment_duration: 500, media_time: -1 },
+        { segment_duration: 0, media_time: 0 },
+      ],
+    });
+    expect(pts[1]).to.equal(0.703);
+  });
+
   it('moves the track back when the edit starts inside a frame, as FFmpeg does', () => {
     // ios_hevc_main10_editlist_trimmed.mov: frames every 20/600 s, media_time 273 falls in
     // the frame at 260. ffprobe drops that frame and puts the one at 280 at 0, not at 7/600.
