@@ -12,3 +12,9 @@ npm run --silent build >/dev/null
 node scripts/check-bundle.mjs
 node scripts/check-types.mjs
 node scripts/check-package.mjs
+# rerun-video-encode round-trips (needs the user's ffmpeg, as the command does)
+if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
+  node scripts/check-encode.mjs
+else
+  echo "rerun-video-encode check skipped: ffmpeg/ffprobe not installed (apt-get install -y ffmpeg)"
+fi
