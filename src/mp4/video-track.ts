@@ -151,6 +151,44 @@ function tableOf(raw: readonly { offset: number; size: number; dts: number; cts:
   return table;
 }
 
+/** The part of mp4box's parsed `moof`s read here. */
+interface ParsedMoof {
+  trafs?: Array<{
+    tfhd?: { track_id: number };
+    tfdt?: { baseMediaDecodeTime: number };
+    truns?: Array<{ sample_count: number }>;
+  }>;
+}
+
+/**
+ * Puts each fragment's samples at its `tfdt`. mp4box takes `tfdt` for the first fragment only
+ * and then adds durations up, so a fragment whose last sample carries a placeholder duration
+ * (Chromium's MediaRecorder MP4: 999 of 30000 where frames are 50 ms apart) moves every later
+ * fragment early. The sample before a fragment then lasts until that fragment starts.
+ */
+function applyFragmentTimes(moofs: readonly ParsedMoof[], trackId: number, table: SampleTable): void {
+  let index = 0;
+  for (const moof of moofs) {
+    for (const traf of moof.trafs ?? []) {
+      if (traf.tfhd?.track_id !== trackId) continue;
+      let samples = 0;
+      for (const trun of traf.truns ?? []) samples += trun.sample_count;
+      const start = index;
+      index += samples;
+      const base = traf.tfdt?.baseMediaDecodeTime;
+      if (base === undefined || !Number.isFinite(base) || start >= table.count || samples === 0) continue;
+      const shift = base - table.dts[start];
+      if (shift !== 0) {
+        for (let i = start; i < Math.min(index, table.count); i++) {
+          table.dts[i] += shift;
+          table.cts[i] += shift;
+        }
+      }
+      if (start > 0 && table.dts[start] > table.dts[start - 1]) table.durations[start - 1] = table.dts[start] - table.dts[start - 1];
+    }
+  }
+}
+
 /**
  * Builds the sample table of the file's first video track. Call once the sample lists are
  * complete (after `onReady` for a plain MP4; after the last fragment for a fragmented one).
@@ -170,6 +208,7 @@ export async function buildVideoTrack(file: ISOFile, info: Movie, tables?: Reado
   }
   const own = tables?.get(track.id);
   const table = own ?? tableOf(file.getTrackSamplesInfo(track.id) ?? []);
+  if (!own) applyFragmentTimes((file as unknown as { moofs?: ParsedMoof[] }).moofs ?? [], track.id, table);
   const count = table.count;
   if (count === 0) throw new RerunVideoError('format', 'The video track has no samples.');
   if (own) {
