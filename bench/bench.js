@@ -959,18 +959,7 @@ async function playForward(method, url, meta, pixels) {
     await sleep(SETTLE_MS);
     const q0 = quality(el);
     const rec = recordElementFrames(el, { pixels });
-    const ended = until(el, 'ended', timeout);
-    const mainThread = watchMainThread();
-    const t0 = now();
-    await el.play();
-    out.playResolvedMs = round(now() - t0);
-    await ended;
-    out.wallMs = round(now() - t0);
-    out.mainThread = mainThread();
-    rec.stop();
-    out.quality = qualityDelta(q0, quality(el));
-    out.seq = sequence(rec.indices, rec.times, 1);
-    out.checks = frameChecks(rec);
+    await playToEnd(el, rec, q0, timeout, out);
     out.lastCode = readCode(el.canvas.getContext('2d'), el.canvas.width, el.canvas.height);
     out.lastCodeLater = await codeLater(el, meta);
     out.timestampMismatches = el.frameTimestamps.filter((t, i) => !(Math.abs(t - ts[i]) <= 2e-6)).length + Math.abs(el.frameTimestamps.length - n);
@@ -980,18 +969,7 @@ async function playForward(method, url, meta, pixels) {
     await sleep(SETTLE_MS);
     const q0 = quality(v);
     const rec = recordVideoFrames(v, ts, { pixels, width: meta.width, height: meta.height });
-    const ended = until(v, 'ended', timeout);
-    const mainThread = watchMainThread();
-    const t0 = now();
-    await v.play();
-    out.playResolvedMs = round(now() - t0);
-    await ended;
-    out.wallMs = round(now() - t0);
-    out.mainThread = mainThread();
-    rec.stop();
-    out.quality = qualityDelta(q0, quality(v));
-    out.seq = sequence(rec.indices, rec.times, 1);
-    out.checks = frameChecks(rec);
+    await playToEnd(v, rec, q0, timeout, out);
     out.rvfc = rvfcSummary(rec);
     const { ctx } = makeCanvas(meta.width, meta.height);
     ctx.drawImage(v, 0, 0, meta.width, meta.height);
@@ -1176,6 +1154,22 @@ function skewSummary(skews) {
   const hist = {};
   for (const s of skews) hist[s >= 3 ? '3+' : s] = (hist[s >= 3 ? '3+' : s] ?? 0) + 1;
   return { samples: skews.length, max: skews.length ? Math.max(...skews) : null, nonzero: skews.filter((s) => s > 0).length, hist };
+}
+
+/** Plays `media` (the element or <video>) from where it is to `ended`, filling `out` with the timings, frame accounting and checks. */
+async function playToEnd(media, rec, q0, timeout, out) {
+  const ended = until(media, 'ended', timeout);
+  const mainThread = watchMainThread();
+  const t0 = now();
+  await media.play();
+  out.playResolvedMs = round(now() - t0);
+  await ended;
+  out.wallMs = round(now() - t0);
+  out.mainThread = mainThread();
+  rec.stop();
+  out.quality = qualityDelta(q0, quality(media));
+  out.seq = sequence(rec.indices, rec.times, 1);
+  out.checks = frameChecks(rec);
 }
 
 async function runPlayback({ scenario, method, file } = {}) {
