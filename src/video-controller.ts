@@ -124,8 +124,6 @@ export class VideoController implements ReactiveController {
   state: VideoState = 'empty';
   error: RerunVideoErrorInfo | null = null;
   track: VideoTrack | null = null;
-  /** The time of the newest request. */
-  requestedTime = NaN;
   /** Set when the codec cannot be decoded here (then `state` is `fallback`). */
   unsupported: UnsupportedCodecDetail | null = null;
   /** The fallback image sequence being shown, once its manifest has loaded. */
@@ -157,8 +155,10 @@ export class VideoController implements ReactiveController {
   /** Whether the element is (near) the viewport; always true unless lazy. */
   private nearViewport = false;
   private releaseTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Builds the decoder of the current track again, after it was let go off-screen. */
-  private rebuild: (() => void) | null = null;
+  /** Builds the decoder of the current track (again, after it was let go off-screen). */
+  private decoderFactory: (() => void) | null = null;
+  /** The decoder was let go off-screen: it is built again when a frame is next needed. */
+  private released = false;
 
   constructor(host: VideoHost, observer: LoadObserver) {
     this.host = host;
@@ -224,12 +224,8 @@ export class VideoController implements ReactiveController {
   }
 
   private get source(): FrameSource | null {
-    if (!this.decoder && this.rebuild) {
-      // Asked for a frame while off-screen: the decoder comes back first.
-      const rebuild = this.rebuild;
-      this.rebuild = null;
-      rebuild();
-    }
+    // Asked for a frame while off-screen: the decoder comes back first.
+    if (this.released) this.rebuildDecoder();
     return this.decoder ?? this.images;
   }
 
@@ -317,7 +313,6 @@ export class VideoController implements ReactiveController {
     const timestamps = this.timestamps;
     if (!source || !timestamps || this.error) return false;
     const index = frameForTime(timestamps, time);
-    this.requestedTime = time;
     if (this.painted?.exact && this.painted.index === index) return true;
     if (!source.present(index, direction)) return false;
     this.shown(this.detailFor(index, time, true));
@@ -392,12 +387,8 @@ export class VideoController implements ReactiveController {
     clearTimeout(this.releaseTimer);
     this.releaseTimer = undefined;
     if (!this.inputs) this.sync();
-    if (this.rebuild) {
-      // Back in view: the decoder again, at the frame on the canvas.
-      const rebuild = this.rebuild;
-      this.rebuild = null;
-      rebuild();
-    }
+    // Back in view: the decoder again, at the frame on the canvas.
+    if (this.released) this.rebuildDecoder();
   }
 
   private wentAway(): void {
@@ -406,17 +397,19 @@ export class VideoController implements ReactiveController {
       this.releaseTimer = undefined;
       if (this.nearViewport || !this.host.paused || !this.decoder || this.requests.current) return;
       // Off-screen for a while and paused: let go of the decoder (the canvas keeps its frame).
-      this.rebuild = this.decoderFactory;
+      this.released = true;
       this.decoder.close();
       this.decoder = null;
     }, OFFSCREEN_RELEASE_MS);
   }
 
-  private decoderFactory: (() => void) | null = null;
+  private rebuildDecoder(): void {
+    this.released = false;
+    this.decoderFactory?.();
+  }
 
   /** Asks for the frame at `time`; the newest request wins and older ones reject. */
   seek(time: number): Promise<FrameDetail> {
-    this.requestedTime = time;
     const { promise } = this.requests.begin(time);
     this.serve();
     return promise;
@@ -465,7 +458,7 @@ export class VideoController implements ReactiveController {
     this.decoder?.close();
     this.decoder = null;
     this.decoderFactory = null;
-    this.rebuild = null;
+    this.released = false;
     this.imagesRun++;
     this.imagesAbort?.abort();
     this.imagesAbort = null;

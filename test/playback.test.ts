@@ -320,6 +320,36 @@ describe('cameras in sync', function () {
     return result;
   }
 
+  it('every group seek settles (leaving the group mid-seek too) and no VideoFrame stays open', async () => {
+    const box = await fixture<HTMLDivElement>(html`<div>
+      <rerun-video sync="settle" src=${BFRAMES}></rerun-video>
+      <rerun-video sync="settle" src=${`${BFRAMES}?throttle=15000`}></rerun-video>
+    </div>`);
+    const els = [...box.querySelectorAll('rerun-video')];
+    await Promise.all(els.map((el) => (el.readyState >= 2 ? null : oneEvent(el, 'loadeddata'))));
+    // The slow one is still fetching its GOP when it leaves the group: its seek must settle.
+    const seek = els[1].seek(2.2);
+    els[1].sync = null;
+    await els[1].updateComplete;
+    const outcome = await Promise.race([
+      seek.then(
+        () => 'resolved',
+        (e: DOMException) => e.name,
+      ),
+      sleep(3000).then(() => 'pending'),
+    ]);
+    expect(outcome).to.be.oneOf(['resolved', 'AbortError']);
+    // Rapid seeks in the group, then paused: whatever prepare() kept is let go.
+    for (const t of [0.3, 1.4, 2.6]) void els[0].seek(t).catch(() => {});
+    await els[0].seek(1.1);
+    await waitUntil(
+      () => els.every((el) => el.getVideoPlaybackQuality().openVideoFrames === 0),
+      `open VideoFrames: ${els.map((el) => el.getVideoPlaybackQuality().openVideoFrames)}`,
+      { timeout: 5000 },
+    );
+    expect(readFrameCode(els[0].canvas!)).to.equal(33);
+  });
+
   for (const how of ['sync attribute', 'clock object'] as const) {
     it(`four elements (${how}) show the same frame at every check, playing and scrubbing`, async () => {
       const els = await group(how === 'sync attribute' ? { sync: 'cams' } : { clock: new RerunVideoClock() });

@@ -222,6 +222,11 @@ export class FrameDecoder {
   show(index: number): Promise<number> {
     if (this.closed) return Promise.reject(abortError('The decoder was closed'));
     const { ticket, promise } = this.target.begin(index);
+    if (this.direction === 0) {
+      // Not playing: frames a superseded prepare() kept are let go (nothing would paint them).
+      this.dropReady(() => true);
+      this.holding = -1;
+    }
     this.collecting = index < this.focus && this.focus - index <= STEP_BACK_FRAMES;
     // Stepping or scrubbing forward is two moves forward in a row; one far jump is not.
     const forward = index > this.focus;

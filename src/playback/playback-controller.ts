@@ -172,6 +172,7 @@ export class PlaybackController implements ReactiveController, ClockMember {
   /** The load failed or the src went away: pending `play()` promises reject, playback stops. */
   failed(error: unknown): void {
     this.rejectPlays(error);
+    this.dropGroupSeek();
     if (this.clockInUse === this.own) this.own.pause();
   }
 
@@ -184,6 +185,7 @@ export class PlaybackController implements ReactiveController, ClockMember {
     this.readyState = ReadyState.HaveNothing;
     this.ended = false;
     this.seeking = false;
+    this.dropGroupSeek();
     this.pendingSeek = null;
     this.playingFired = false;
     if (hadMedia || wasReady) {
@@ -252,6 +254,7 @@ export class PlaybackController implements ReactiveController, ClockMember {
   }
 
   seekTo(time: number, why: 'seek' | 'loop'): Promise<unknown> {
+    this.dropGroupSeek();
     this.ended = false;
     this.resetDue();
     // Before metadata there is nothing to seek: the time is where playback will start.
@@ -268,8 +271,6 @@ export class PlaybackController implements ReactiveController, ClockMember {
       return Promise.resolve();
     }
     const run = ++this.seekRun;
-    this.groupSeek?.reject(abortError());
-    this.groupSeek = null;
     if (this.clockInUse.size > 1) {
       // In a group the frame is got ready first and painted when every member has it.
       const seek = new Promise<FrameDetail>((resolve, reject) => (this.groupSeek = { run, resolve, reject }));
@@ -304,13 +305,21 @@ export class PlaybackController implements ReactiveController, ClockMember {
     if (!seek || seek.run !== this.seekRun) return;
     this.groupSeek = null;
     const direction = this.playbackRate < 0 ? -1 : 1;
-    if (this.frames.present(time, direction) && this.frames.current) {
-      if (this.paused) this.frames.stopPresenting();
-      seek.resolve(this.frames.current);
-    } else {
+    const shown = this.frames.present(time, direction) ? this.frames.current : null;
+    // Paused, nothing more is decoded ahead (and a frame still coming for the prepare is let go).
+    if (this.paused) this.frames.stopPresenting();
+    if (shown) seek.resolve(shown);
+    else {
       // Not ready in time (or no frames yet): it shows the frame on its own when it can.
       this.frames.seek(time).then(seek.resolve, seek.reject);
     }
+  }
+
+  /** A group seek that will not be committed (superseded, left the group, a new src) settles. */
+  private dropGroupSeek(): void {
+    const seek = this.groupSeek;
+    this.groupSeek = null;
+    seek?.reject(abortError());
   }
 
   private seekDone(run: number): boolean {
@@ -349,6 +358,7 @@ export class PlaybackController implements ReactiveController, ClockMember {
         break;
       case 'end':
         this.settle();
+        this.rejectPlays(abortError('Playback ended before it began'));
         this.ended = change.forwards && !this.host.loop;
         this.fire('timeupdate');
         this.fire('pause');
@@ -433,6 +443,10 @@ export class PlaybackController implements ReactiveController, ClockMember {
     if (clock === this.own) return;
     const time = clock.currentTime;
     clock.leave(this);
+    this.dropGroupSeek();
+    this.pendingSeek = null;
+    this.seeking = false;
+    this.rejectPlays(abortError('The element left its sync group'));
     if (this.syncName) releaseNamedClock(this.syncName);
     this.syncName = null;
     this.stopped();
