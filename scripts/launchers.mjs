@@ -27,7 +27,7 @@ const ALL_BROWSERS = ['chromium', 'firefox', 'webkit'];
 const ALIASES = { chrome: 'chromium', ff: 'firefox', minibrowser: 'webkit', safari: 'webkit' };
 
 // ---------------------------------------------------------------------------
-// Chromium: puppeteer-core (the copy bundled with @web/test-runner-chrome) + Debian chromium
+// Chromium: puppeteer-core (through @web/test-runner-chrome) + Debian chromium
 // ---------------------------------------------------------------------------
 
 function chromium() {
@@ -38,8 +38,8 @@ function chromium() {
       args: CHROMIUM_ARGS,
     },
     // A page opened as a new *window*, not a background tab: background tabs never
-    // load media. CreatePageOptions.type exists in the puppeteer-core 25.16 that
-    // @web/test-runner-chrome bundles (and in the top-level 24.43). In new-headless
+    // load media. CreatePageOptions.type exists in puppeteer-core 24.43, the one copy
+    // @web/test-runner-chrome shares with the top level. In new-headless
     // mode plain tabs also report visibilityState 'visible'; this is belt and braces.
     createPage: ({ context }) => context.newPage({ type: 'window' }),
   });
