@@ -1,4 +1,6 @@
-// Fails when custom-elements.json is not what `cem analyze` makes from src/ now.
+// Fails when custom-elements.json is not what `cem analyze` makes from src/ now, or when it
+// names a file the package does not ship: every module `path` and every `module` reference
+// must be a file in `npm pack` (dist/*.js, not src/*.ts). Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,9 +17,34 @@ try {
   writeFileSync('package.json', packageJson);
   rmSync(out, { recursive: true, force: true });
 }
-const committed = JSON.stringify(JSON.parse(readFileSync('custom-elements.json', 'utf8')));
-if (fresh !== committed) {
+const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8'));
+if (fresh !== JSON.stringify(manifest)) {
   console.error('custom-elements.json is out of date: run `npm run analyze` and commit it.');
   process.exit(1);
 }
-console.log('custom-elements.json is current.');
+
+/** Every module path the manifest names: modules' `path`, and `module` in any reference. */
+function namedPaths(node, found = new Set()) {
+  if (Array.isArray(node)) node.forEach((child) => namedPaths(child, found));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if ((key === 'path' || key === 'module') && typeof value === 'string') found.add(value);
+      else namedPaths(value, found);
+    }
+  }
+  return found;
+}
+const [{ files }] = JSON.parse(execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { encoding: 'utf8' }));
+const packed = new Set(files.map((f) => f.path));
+const named = namedPaths(manifest.modules);
+const missing = [...named].filter((p) => !packed.has(p));
+const element = manifest.modules.find((m) => m.declarations?.some((d) => d.tagName === 'rerun-video'));
+if (missing.length || !element) {
+  console.error(
+    missing.length
+      ? `custom-elements.json names files the package does not ship: ${missing.join(', ')}`
+      : 'custom-elements.json declares no <rerun-video>',
+  );
+  process.exit(1);
+}
+console.log(`custom-elements.json is current; its ${named.size} module paths are shipped files (<rerun-video> in ${element.path}).`);

@@ -51,4 +51,4 @@ function CameraView({ src }) {
   );
 }
 
-createRoot(document.getElementById('app')).render(h(CameraView, { src: '../media/sample.mp4' }));
+createRoot(document.getElementById('app')).render(h(CameraView, { src: '../media/camera.mp4' }));

@@ -27,7 +27,7 @@ const app = createApp({
     };
   },
   template: `
-    <rerun-video ref="video" src="../media/sample.mp4" :time="time"
+    <rerun-video ref="video" src="../media/camera.mp4" :time="time"
                  @loadedmetadata="onMetadata" @frame="onFrame"
                  @unsupported-codec="(e) => (readout = e.detail.codec + ' cannot be decoded here')"
                  @error="(e) => (readout = 'error (' + e.detail.code + '): ' + e.detail.message)" />
