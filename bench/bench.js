@@ -8,13 +8,15 @@
 //             from the call to the promise resolving (it resolves once the frame is painted).
 //   video     <video>: currentTime = t, 'seeked', then requestVideoFrameCallback, then
 //             drawImage to a canvas.
-//   webcodecs a bare, minimal but fair WebCodecs path (BarePlayer below): mp4box sample table,
+//   webcodecs a bare, minimal but fair WebCodecs path (BarePlayer below): mp4box sample table
+//             (WebM: the project's own EBML reader, dist/webm/webm.js, on the same bytes),
 //             decode keyframe..target with the decoder kept configured between requests,
 //             forward requests keep feeding the running decoder, backward ones re-decode.
 //
 // Timing never includes the pixel read-back (getImageData); it ends when the frame is on the
 // canvas. All methods use the same seeded request times, and the same frame timestamps (read
-// here from the file with mp4box, edit list applied, as <video> presents them).
+// here from the file with mp4box, edit list applied, as <video> presents them; for WebM by
+// the EBML reader, checked against ffprobe's in make-media.sh's sidecar).
 
 import { createFile, DataStream, Endianness, Log, MP4BoxBuffer } from 'mp4box';
 
@@ -142,6 +144,70 @@ function parseMp4(buffer) {
     frameTimestamps,
     duration: pts[last] + raw[last].duration / timescale,
   };
+}
+
+/** Whether the bytes are WebM/Matroska (the EBML magic), as the element decides. */
+const isEbml = (bytes) => bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3;
+
+/** Where a bench file is: `webm-*` files are WebM (bench/make-media.sh). */
+const mediaUrl = (file) => `/bench/media/${file}.${file.startsWith('webm-') ? 'webm' : 'mp4'}`;
+
+/**
+ * A WebM file's sample table in the shape parseMp4 gives, read by the project's own EBML
+ * reader (src/webm/, compiled to dist/webm/ by `npm run build`) from the bytes in memory:
+ * the same table the element decodes from, taken as a library, as mp4box is for MP4.
+ */
+async function parseWebmTable(buffer) {
+  const { parseWebm } = await import('/dist/webm/webm.js');
+  const bytes = new Uint8Array(buffer);
+  const source = {
+    size: bytes.byteLength,
+    read: async (offset, length) => {
+      if (offset + length > bytes.byteLength) throw new Error(`read past the end (${offset}+${length})`);
+      return bytes.slice(offset, offset + length);
+    },
+    has: (offset, length) => offset + length <= bytes.byteLength,
+    close() {},
+  };
+  const t = await parseWebm(source, 'bench file');
+  const s = t.samples;
+  const samples = Array.from({ length: s.count }, (_, i) => ({
+    offset: s.offsets[i],
+    size: s.sizes[i],
+    isKey: s.keys[i] === 1,
+    timestamp: s.timestampsUs[i],
+    duration: s.durationsUs[i],
+    frame: s.frames[i],
+  }));
+  const keyOf = new Int32Array(samples.length);
+  for (let d = 0, k = 0; d < samples.length; d++) {
+    if (samples[d].isKey) k = d;
+    keyOf[d] = k;
+  }
+  const frameSample = Int32Array.from(t.frameSample);
+  const needUntil = new Int32Array(frameSample.length);
+  for (let f = 0, m = -1; f < frameSample.length; f++) needUntil[f] = m = Math.max(m, frameSample[f]);
+  return {
+    codec: t.codec,
+    description: t.description,
+    codedWidth: t.codedWidth,
+    codedHeight: t.codedHeight,
+    width: t.displayWidth,
+    height: t.displayHeight,
+    samples,
+    keyOf,
+    frameSample,
+    needUntil,
+    frameTimestamps: t.frameTimestamps,
+    // chunk timestamps are presentation times + this (never negative); parseMp4's are the times
+    timestampOffsetUs: t.timestampOffsetUs,
+    duration: t.duration,
+  };
+}
+
+/** The sample table of an MP4 or a WebM file, told apart by the bytes. */
+async function parseMedia(buffer) {
+  return isEbml(new Uint8Array(buffer, 0, Math.min(4, buffer.byteLength))) ? parseWebmTable(buffer) : parseMp4(buffer);
 }
 
 function frameForTime(ts, t) {
@@ -300,7 +366,7 @@ class BarePlayer {
     // The whole file in one fetch (localhost): simpler than the element's streaming, and the
     // sample table is read from the same bytes.
     const buffer = await (await fetch(url)).arrayBuffer();
-    const track = (this.track = parseMp4(buffer));
+    const track = (this.track = await parseMedia(buffer));
     this.metadataAt = now();
     this.bytes = new Uint8Array(buffer);
     this.width = track.width;
@@ -414,7 +480,7 @@ class BarePlayer {
   onOutput(frame) {
     bareOpenFrames++;
     this.stats.outputs++;
-    const index = nearestFrame(this.track.frameTimestamps, frame.timestamp / 1e6);
+    const index = nearestFrame(this.track.frameTimestamps, (frame.timestamp - (this.track.timestampOffsetUs ?? 0)) / 1e6);
     this.emitted.add(index);
     const p = this.pending;
     if (p && index === p.frame) {
@@ -541,18 +607,24 @@ async function runBench({
   forwardStart = 70,
   backStart = 110,
 } = {}) {
-  const url = `/bench/media/${file}.mp4`;
+  const url = mediaUrl(file);
   const result = { method, file, userAgent: navigator.userAgent };
   status(`${method} ${file}: loading`);
   // The sample table for targets and expectations: parsed before any timing starts (and
   // before the method's own download, which then meets a warm OS cache, as ours did).
-  const track = parseMp4(await (await fetch(url, { cache: 'no-store' })).arrayBuffer());
+  const track = await parseMedia(await (await fetch(url, { cache: 'no-store' })).arrayBuffer());
   const ts = track.frameTimestamps;
   const n = ts.length;
   result.frames = n;
   result.size = `${track.width}x${track.height}`;
   result.codec = track.codec;
   const mid = (i) => (i + 1 < n ? (ts[i] + ts[i + 1]) / 2 : ts[i]);
+  // The WebM table comes from the project's own reader: held against ffprobe's timestamps
+  // (make-media.sh's sidecar, 6 decimals), so the expectations do not rest on it alone.
+  const meta = await (await fetch(`/bench/media/${file}.json`, { cache: 'no-store' })).json().catch(() => null);
+  if (meta?.timestamps) {
+    result.tableVsFfprobe = Math.abs(meta.timestamps.length - n) + ts.filter((t, i) => !(Math.abs(t - meta.timestamps[i]) <= 2e-6)).length;
+  }
 
   const player = new PLAYERS[method]();
   await player.load();

@@ -3,7 +3,7 @@
 #
 #   bench/make-media.sh            # make what is missing (idempotent: existing files are kept)
 #   bench/make-media.sh --force    # remake everything
-#   bench/make-media.sh NAME...    # only these (names below, without .mp4)
+#   bench/make-media.sh NAME...    # only these (names below, without .mp4 / .webm)
 #   bench/make-media.sh long-10s long-1h   # the long-recording pair: only made when named
 #   bench/make-media.sh h264-720p-5s       # the sync-group file of the playback section
 #
@@ -14,6 +14,8 @@
 # X is bit X of the frame counter N, scaled up with nearest-neighbour to W x H/6 and laid
 # over the content -- much cheaper than geq over a whole 4K picture. The code has 16 bits: in
 # the hour-long file (108000 frames) it wraps, frame 65536 reads 0 again.
+#
+# webm-* files are WebM (Matroska) files made from the same frames; the rest are MP4.
 #
 # Each file gets a sidecar NAME.json: frame count, keyframe indices, ffprobe timestamps.
 # Every frame's code is verified after encoding (decoded by ffmpeg, band scaled to 16x1).
@@ -35,6 +37,8 @@ done
 
 FF=(ffmpeg -hide_banner -nostdin -loglevel error -y)
 MUX=(-fflags +bitexact -map_metadata -1 -an -movflags +faststart)
+# WebM as FFmpeg writes it by default: SeekHead, Duration, known sizes, Cues at the end.
+MUX_WEBM=(-fflags +bitexact -map_metadata -1 -an -f webm)
 
 FONT=""
 for f in /usr/share/fonts/truetype/dejavu/DejaVuSansMono-Bold.ttf /usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf; do
@@ -57,19 +61,21 @@ graph() {
 encode() {
   local name=$1 w=$2 h=$3 n=$4
   shift 4
-  local file="$OUT/$name.mp4"
+  local ext=mp4 mux=("${MUX[@]}")
+  if [[ $name == webm-* ]]; then ext=webm; mux=("${MUX_WEBM[@]}"); fi
+  local file="$OUT/$name.$ext"
   if [[ ${#ONLY[@]} -gt 0 && ! " ${ONLY[*]} " == *" $name "* ]]; then return 0; fi
   if [[ $FORCE == 0 && -s "$file" && -s "$OUT/$name.json" ]]; then
-    echo "make-media: $name.mp4 exists, skipped"
+    echo "make-media: $name.$ext exists, skipped"
     return 0
   fi
   local t0=$SECONDS
   rm -f "$file" "$OUT/$name.json"
-  "${FF[@]}" -filter_complex "$(graph "$w" "$h" "$n")" -map '[v]' -frames:v "$n" "$@" "${MUX[@]}" "$OUT/$name.tmp.mp4" \
+  "${FF[@]}" -filter_complex "$(graph "$w" "$h" "$n")" -map '[v]' -frames:v "$n" "$@" "${mux[@]}" "$OUT/$name.tmp.$ext" \
     2> >(grep -v '^Svt\[' >&2)
-  python3 "$HERE/media_meta.py" "$OUT/$name.tmp.mp4" "$n" "$OUT/$name.json"
-  mv "$OUT/$name.tmp.mp4" "$file"
-  echo "make-media: $name.mp4 ($(stat -c %s "$file") bytes) in $((SECONDS - t0)) s"
+  python3 "$HERE/media_meta.py" "$OUT/$name.tmp.$ext" "$n" "$OUT/$name.json"
+  mv "$OUT/$name.tmp.$ext" "$file"
+  echo "make-media: $name.$ext ($(stat -c %s "$file") bytes) in $((SECONDS - t0)) s"
 }
 
 START=$SECONDS
@@ -81,6 +87,9 @@ encode h264-4k 3840 2160 120 "${X264[@]}" -preset veryfast -bf 3 -g 60 -keyint_m
 encode av1-720p 1280 720 300 -c:v libsvtav1 -pix_fmt yuv420p -preset 10 -crf 40 -g 60 \
   -svtav1-params "irefresh-type=2:lp=2"
 encode vp9-720p 1280 720 300 -c:v libvpx-vp9 -pix_fmt yuv420p -crf 36 -b:v 0 -g 60 -keyint_min 60 \
+  -deadline realtime -cpu-used 8 -row-mt 1 -threads 2
+# The same VP9 stream settings in WebM (issue 12): what the element's own EBML reader feeds the decoder.
+encode webm-vp9-720p 1280 720 300 -c:v libvpx-vp9 -pix_fmt yuv420p -crf 36 -b:v 0 -g 60 -keyint_min 60 \
   -deadline realtime -cpu-used 8 -row-mt 1 -threads 2
 
 # The playback section (bench/run.mjs --playback) plays h264-1080p-gop60 (10 s, forwards and

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """make-media.sh helper: verify every frame's code and write the JSON sidecar.
 
-  media_meta.py FILE.mp4 EXPECTED_FRAMES OUT.json
+  media_meta.py FILE.mp4|FILE.webm EXPECTED_FRAMES OUT.json
 
 Decodes FILE with ffmpeg (presentation order, no rate conversion), shrinks the code band
 (top 1/6) to 16x1 grey pixels -- one per cell -- and checks frame i reads i (modulo 65536:
@@ -34,7 +34,7 @@ def main():
                               "packet=pts_time,flags", "-of", "json", path]))["packets"]
     frames = sorted((float(p["pts_time"]), "K" in p["flags"]) for p in packets)
     meta = {
-        "file": path.rsplit("/", 1)[-1].replace(".tmp.mp4", ".mp4"),
+        "file": path.rsplit("/", 1)[-1].replace(".tmp.", "."),
         "codec": stream["codec_name"], "profile": stream.get("profile"),
         "width": stream["width"], "height": stream["height"], "hasBFrames": stream.get("has_b_frames", 0) > 0,
         "frameCount": len(frames),

@@ -5,6 +5,7 @@
 //   npm run bench                                      Chromium + Firefox, all files
 //   npm run bench -- --browsers chromium               one browser (chromium, firefox, webkit)
 //   npm run bench -- --files h264-1080p-gop60,vp9-720p
+//   npm run bench -- --files webm                      the WebM files alone (webm-vp9-720p)
 //   npm run bench -- --methods element,webcodecs       (default: element,video,webcodecs)
 //   npm run bench -- --quick                           fewer requests (10 seeks, 20 + 10 steps)
 //   npm run bench -- --no-build                        skip `npm run build` (dist/ is current)
@@ -75,7 +76,9 @@ import { createRangeServer } from '../test/server/ranges.mjs';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
 
-const ALL_FILES = ['h264-1080p-gop60', 'h264-1080p-gop250', 'h264-4k', 'av1-720p', 'vp9-720p'];
+const ALL_FILES = ['h264-1080p-gop60', 'h264-1080p-gop250', 'h264-4k', 'av1-720p', 'vp9-720p', 'webm-vp9-720p'];
+/** `--files webm`: the WebM files (issue 12), read by the element's own EBML reader. */
+const WEBM_FILES = ALL_FILES.filter((f) => f.startsWith('webm-'));
 /** The files of the long-recording scenario, short first (the order of the interleaved pages). */
 const LONG_FILES = ['long-10s', 'long-1h'];
 const ALL_METHODS = ['element', 'video', 'webcodecs'];
@@ -93,6 +96,7 @@ const FILE_LABELS = {
   'h264-4k': '2160p30 H.264 High, B-frames, GOP 60',
   'av1-720p': '720p30 AV1 (SVT-AV1), GOP 60',
   'vp9-720p': '720p30 VP9 (realtime), GOP 60',
+  'webm-vp9-720p': '720p30 VP9 (realtime), GOP 60, in WebM (SeekHead, Cues, known sizes)',
   'long-10s': '180p30 H.264 High, 2 B-frames, GOP 60, 10 s (300 frames)',
   'long-1h': 'the same stream, 1 hour (108000 frames)',
   'h264-720p-5s': '720p30 H.264 High, B-frames, GOP 60, 5 s (150 frames)',
@@ -148,10 +152,11 @@ function parseArgs(argv) {
     else if (flag === '--playback') opts.playback = true;
     else if (flag === '--scenarios') opts.scenarios = list();
     else if (flag === '--help' || flag === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 16).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
+  if (opts.files.includes('webm')) opts.files = [...new Set(opts.files.flatMap((f) => (f === 'webm' ? WEBM_FILES : [f])))];
   if (opts.files.includes('long')) {
     opts.long = true;
     opts.files = opts.files.filter((f) => f !== 'long');
@@ -161,7 +166,7 @@ function parseArgs(argv) {
     opts.files = opts.files.filter((f) => f !== 'playback');
   }
   for (const b of opts.browsers) if (!['chromium', 'firefox', 'webkit'].includes(b)) throw new Error(`unknown browser ${b}`);
-  for (const f of opts.files) if (!ALL_FILES.includes(f)) throw new Error(`unknown file ${f} (known: ${ALL_FILES.join(', ')}, long, playback)`);
+  for (const f of opts.files) if (!ALL_FILES.includes(f)) throw new Error(`unknown file ${f} (known: ${ALL_FILES.join(', ')}, webm, long, playback)`);
   for (const s of opts.scenarios) if (!PLAYBACK[s]) throw new Error(`unknown scenario ${s} (known: ${Object.keys(PLAYBACK).join(', ')})`);
   for (const m of opts.methods) if (!ALL_METHODS.includes(m)) throw new Error(`unknown method ${m}`);
   if (!opts.files.length && !opts.long && !opts.playback) throw new Error('no files to run');
@@ -583,6 +588,7 @@ function extraNotes(results, browser) {
       if (s.errors.length) notes.push(`${tag}: ${name} errors: ${s.errors.join('; ')}`);
     }
     if (r.method === 'element' && r.timestampMismatches) notes.push(`${tag}: frameTimestamps differ from mp4box/ffmpeg's in ${r.timestampMismatches} frames`);
+    if (r.tableVsFfprobe) notes.push(`${tag}: the harness's sample table differs from ffprobe's timestamps in ${r.tableVsFfprobe} frames`);
     if (r.method === 'video' && r.rvfc && typeof r.rvfc === 'object' && r.rvfc.fellBack) {
       notes.push(`${tag}: requestVideoFrameCallback did not fire after ${r.rvfc.fellBack} of ${r.rvfc.fired + r.rvfc.fellBack} seeks (frame unchanged; waited 2 animation frames)`);
     }

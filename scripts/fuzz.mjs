@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // npm run fuzz: the mutation fuzzer (test/fuzz.test.ts) with many cases, then a count per browser.
 //
-//   npm run fuzz                                  1000 cases in Chromium and in Firefox, a new base seed
-//   npm run fuzz -- --cases 200 --seed 1234       200 cases each from base seed 1234 (reproducible)
+//   npm run fuzz                                  1000 MP4 + 1000 WebM cases in Chromium and in Firefox, a new base seed
+//   npm run fuzz -- --cases 200 --seed 1234       200 cases of each format from base seed 1234 (reproducible)
+//   npm run fuzz -- --formats webm                one format (mp4, webm; default mp4,webm)
 //   npm run fuzz -- --replay av1:123,h265:456     exactly these cases (as failure messages print them)
 //   npm run fuzz -- --browsers chromium           other browsers (or BROWSERS=...; default chromium,firefox)
 //   npm run fuzz -- --verbose                     web-test-runner's output on the terminal too
@@ -27,6 +28,7 @@ function parseArgs(argv) {
     seed: process.env.FUZZ_SEED !== undefined ? Number(process.env.FUZZ_SEED) : undefined,
     replay: process.env.FUZZ_REPLAY,
     browsers: process.env.BROWSERS ?? 'chromium,firefox',
+    formats: process.env.FUZZ_FORMATS ?? 'mp4,webm',
     verbose: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -40,12 +42,16 @@ function parseArgs(argv) {
     else if (arg.startsWith('--seed')) opts.seed = Number(value());
     else if (arg.startsWith('--replay')) opts.replay = value();
     else if (arg.startsWith('--browsers')) opts.browsers = value();
+    else if (arg.startsWith('--formats')) opts.formats = value();
     else if (arg === '--verbose' || arg === '-v') opts.verbose = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 9).join('\n').replaceAll('// ', ''));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 10).join('\n').replaceAll('// ', ''));
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
+  const formats = opts.formats.split(',').map((f) => f.trim()).filter(Boolean);
+  if (!formats.length || formats.some((f) => f !== 'mp4' && f !== 'webm')) throw new Error(`--formats: want mp4, webm or both, got ${opts.formats}`);
+  opts.formats = formats.join(',');
   if (!Number.isInteger(opts.cases) || opts.cases < 1) throw new Error(`--cases: want a positive integer, got ${opts.cases}`);
   if (opts.seed === undefined) opts.seed = Math.floor(Math.random() * 2 ** 32);
   if (!Number.isFinite(opts.seed)) throw new Error('--seed: want a number');
@@ -74,7 +80,8 @@ function readResults(file) {
 function summarize(results) {
   const byBrowser = new Map();
   for (const r of results) {
-    const name = r.browser ?? 'unknown';
+    // one summary per browser and format (cases from before WebM was fuzzed have no format: MP4)
+    const name = `${r.browser ?? 'unknown'} ${r.format === 'webm' ? 'WebM' : 'MP4'}`;
     if (!byBrowser.has(name)) byBrowser.set(name, []);
     byBrowser.get(name).push(r);
   }
@@ -129,7 +136,7 @@ function printSummary(summary, opts, planned) {
       .map(([k, v]) => `${k} ${v}`)
       .join(', ');
   console.log('');
-  console.log(`fuzz summary (base seed ${opts.seed}${opts.replay ? `, replay ${opts.replay}` : ''})`);
+  console.log(`fuzz summary (base seed ${opts.seed}, formats ${opts.formats}${opts.replay ? `, replay ${opts.replay}` : ''})`);
   if (Object.keys(summary).length === 0) console.log('  no case reported a result (see the runner log)');
   for (const [browser, s] of Object.entries(summary)) {
     console.log('');
@@ -157,6 +164,7 @@ async function main() {
   fs.mkdirSync(outDir, { recursive: true });
   const resultsFile = path.join(outDir, `results-${stamp}.jsonl`);
   const logFile = path.join(outDir, `wtr-${stamp}.log`);
+  // planned cases per browser and format (a replay: all of them, whatever their format)
   const planned = opts.replay ? opts.replay.split(/[\s,]+/).filter(Boolean).length : opts.cases;
 
   for (const script of ['scripts/ensure-browsers.sh', 'test/fixtures/make-fixtures.sh']) {
@@ -171,6 +179,7 @@ async function main() {
     FUZZ_CASES: String(opts.cases),
     FUZZ_SEED: String(opts.seed),
     FUZZ_RESULTS: path.relative(ROOT, resultsFile),
+    FUZZ_FORMATS: opts.formats,
   };
   if (opts.replay) env.FUZZ_REPLAY = opts.replay;
   else delete env.FUZZ_REPLAY;
@@ -179,7 +188,7 @@ async function main() {
   const useXvfb = !(process.env.DISPLAY && process.env.RERUN_VIDEO_NO_XVFB === '1');
   const [cmd, ...args] = useXvfb ? ['xvfb-run', '-a', '-s', '-screen 0 1280x1024x24', ...wtr] : wtr;
 
-  console.log(`fuzz: ${planned} case(s) per browser in ${opts.browsers}, base seed ${opts.seed}`);
+  console.log(`fuzz: ${planned} case(s) per browser${opts.replay ? '' : ` and format (${opts.formats})`} in ${opts.browsers}, base seed ${opts.seed}`);
   console.log(`fuzz: runner log ${path.relative(ROOT, logFile)}, results ${path.relative(ROOT, resultsFile)}`);
   const started = Date.now();
   const log = fs.openSync(logFile, 'w');

@@ -8,6 +8,11 @@ export interface Picture {
   width: number;
   height: number;
   orientation?: Orientation;
+  /**
+   * The part of the decoded picture to show, in its pixels (Matroska's PixelCrop); the whole
+   * picture when absent.
+   */
+  source?: { x: number; y: number; width: number; height: number };
 }
 
 /**
@@ -37,7 +42,18 @@ export class Painter {
     // A VideoFrame's natural size is its display size and drawImage takes only its visible
     // rect, so decoder padding (Chromium's coded sizes are padded) never reaches the canvas;
     // cached ImageBitmaps were made from the same frames, at that size.
-    context.drawImage(image as CanvasImageSource, 0, 0, width, height);
+    const source = picture.source;
+    if (source) {
+      // The whole picture drawn larger and shifted, so that `source` fills the canvas and the
+      // rest falls outside it. Not the 9-argument drawImage: WebKitGTK 2.50 ignores its source
+      // rectangle for a VideoFrame (and draws a VideoFrame made with a visibleRect whole), measured.
+      const [w, h] = 'displayWidth' in image ? [image.displayWidth, image.displayHeight] : [(image as ImageBitmap).width, (image as ImageBitmap).height];
+      const sx = width / source.width;
+      const sy = height / source.height;
+      context.drawImage(image as CanvasImageSource, -source.x * sx, -source.y * sy, w * sx, h * sy);
+    } else {
+      context.drawImage(image as CanvasImageSource, 0, 0, width, height);
+    }
     context.setTransform(1, 0, 0, 1, 0, 0);
   }
 

@@ -14,7 +14,8 @@ import { executeServerCommand } from '@web/test-runner-commands';
 import '../src/index.js';
 import type { RerunVideo } from '../src/index.js';
 import { canDecode, sleep } from './helpers/media.js';
-import { comparisonSize, fullSize, lumaSpread, psnr, snapshot } from './helpers/psnr.js';
+import { comparisonSize } from './helpers/psnr.js';
+import { BROWSER, closeVideo, compareWithVideo, openVideo, probeFrames, withTimeout } from './helpers/video-compare.js';
 
 interface CorpusEntry {
   codec_name: string;
@@ -52,21 +53,6 @@ const HDR = new Set([
  */
 const PIXEL_ASPECT: Record<string, number> = { 'vp9_profile0_bbb_800x640.mp4': 64 / 45 };
 
-const BROWSER = navigator.userAgent.includes('Firefox')
-  ? 'firefox'
-  : navigator.userAgent.includes('Chrome')
-    ? 'chromium'
-    : 'webkit';
-/**
- * Browsers whose `<video>` is known to show a neighbouring frame after a seek (NOTES.md:
- * WebKitGTK draws H.264/H.265 frames behind `mediaTime` and showed the next frame on every
- * seek of a VFR H.264 file; Firefox's drawn pixels sometimes lag `mediaTime`, seen here on
- * the VFR DASH segment at 17.7 and 29.2 dB in two of several runs, identical in the others).
- * There a mismatch at the probe time is checked against `<video>` at neighbouring frames;
- * when one of them matches, `<video>` is recorded as unreliable for the file rather than the
- * element failing. The element's own frame accuracy is held by the frame-coded fixtures.
- */
-const VIDEO_SHIFT_SUSPECT = BROWSER === 'webkit' || BROWSER === 'firefox';
 /**
  * WebKitGTK `<video>` converts full-range (yuvj420p) pictures with other colours than FFmpeg:
  * measured against `ffmpeg -pix_fmt rgb24` of the same frame, the element's canvas is 49.6 dB
@@ -83,13 +69,6 @@ async function loadIndex(): Promise<Record<string, CorpusEntry> | null> {
 }
 
 const index = await loadIndex();
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return Promise.race([
-    promise,
-    new Promise<T>((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms)),
-  ]);
-}
 
 type Outcome = { kind: 'frame' } | { kind: 'error'; code: string; message: string } | { kind: 'unsupported'; codec: string };
 
@@ -114,76 +93,6 @@ async function mount(url: string): Promise<{ el: RerunVideo; outcome: Outcome }>
   document.body.append(el);
   return { el, outcome: await withTimeout(outcome, 60_000, `first frame or error of ${url}`) };
 }
-
-/** A muted `<video>` for `url` once it has a frame, or null when this browser cannot play it. */
-async function openVideo(url: string): Promise<HTMLVideoElement | null> {
-  const video = document.createElement('video');
-  video.muted = true;
-  video.preload = 'auto';
-  video.playsInline = true;
-  video.style.width = '64px';
-  const ready = new Promise<boolean>((resolve) => {
-    video.addEventListener('loadeddata', () => resolve(true), { once: true });
-    video.addEventListener('error', () => resolve(false), { once: true });
-  });
-  video.src = url;
-  document.body.append(video);
-  const ok = await Promise.race([ready, sleep(20_000).then(() => false)]);
-  if (ok && video.videoWidth > 0) return video;
-  closeVideo(video);
-  return null;
-}
-
-function closeVideo(video: HTMLVideoElement): void {
-  video.removeAttribute('src');
-  video.load();
-  video.remove();
-}
-
-/** Seeks `<video>` and waits until the frame for `time` is presented. */
-async function seekVideo(video: HTMLVideoElement, time: number): Promise<void> {
-  const presented =
-    'requestVideoFrameCallback' in video
-      ? new Promise<void>((resolve) => video.requestVideoFrameCallback(() => resolve()))
-      : Promise.resolve();
-  const seeked = new Promise<void>((resolve) => video.addEventListener('seeked', () => resolve(), { once: true }));
-  video.currentTime = time;
-  await withTimeout(seeked, 15_000, `<video> seek to ${time}`);
-  // rVFC does not fire when the seek lands on the frame already shown.
-  await Promise.race([presented, sleep(300)]);
-}
-
-/**
- * `<video>`'s picture once it has stopped changing: Firefox's rVFC and `seeked` can come
- * before the new frame is drawn (NOTES.md), which read as a stale frame here.
- */
-async function settledPicture(video: HTMLVideoElement, width: number, height: number, size: { width: number; height: number }) {
-  let last = snapshot(fullSize(video, width, height), size.width, size.height);
-  for (let tries = 0; tries < 10; tries++) {
-    await sleep(50);
-    const next = snapshot(fullSize(video, width, height), size.width, size.height);
-    if (psnr(last, next) >= 99) return next;
-    last = next;
-  }
-  return last;
-}
-
-/** Up to `count` frame indices spread over [0, n - 2], ascending (each has a next frame). */
-function probeFrames(n: number, count: number): number[] {
-  if (n < 2) return [0];
-  const last = n - 2;
-  const picks = new Set<number>();
-  for (let k = 0; k < count; k++) picks.add(Math.round(((k + 0.5) * last) / count));
-  picks.add(0);
-  return [...picks].sort((a, b) => a - b).slice(0, count);
-}
-
-/** The middle of frame i's interval: rounding of timestamps cannot change which frame it shows. */
-function midpoint(ts: readonly number[], i: number): number {
-  return i + 1 < ts.length ? (ts[i] + ts[i + 1]) / 2 : ts[i] + 0.001;
-}
-
-const round = (db: number) => Math.round(db * 10) / 10;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -334,75 +243,15 @@ if (!index) {
         const size = comparisonSize(el.videoWidth, el.videoHeight);
         const fullRange = FULL_RANGE_COLOUR_SUSPECT && entry.pix_fmt.startsWith('yuvj');
         const bar = HDR.has(file) ? MIN_PSNR_HDR : fullRange ? MIN_PSNR_FULL_RANGE : MIN_PSNR;
-        const look = async (time: number) => {
-          await seekVideo(video!, time);
-          return settledPicture(video!, el!.videoWidth, el!.videoHeight, size);
-        };
+        const compared = await compareWithVideo(el, video, { frames: probeFrames(ts.length, 8), size, bar, fragmented: entry.fragmented });
         const quirks = new Set<string>();
         if (fullRange) quirks.add('<video> colours of full-range (yuvj) video differ from FFmpeg');
-        const shifts: number[] = [];
-        const problems: string[] = [];
-        for (const i of probeFrames(ts.length, 8)) {
-          const time = midpoint(ts, i);
-          await el.seek(time);
-          const mine = snapshot(el.canvas!, size.width, size.height);
-          expect(lumaSpread(mine), `frame ${i} is not a flat (black/blank) picture`).to.be.above(1);
-          const theirs = await look(time);
-          const db = psnr(mine, theirs);
-          result.psnrRaw.push(round(db));
-          if (db >= bar) {
-            result.psnrAll.push(round(db));
-            continue;
-          }
-          // <video> now and then shows a stale picture after a seek (seen in Firefox on the
-          // VFR DASH segment: 17.7 dB once, identical in other runs). The element is
-          // deterministic; <video> gets a second look after seeking away and back.
-          await seekVideo(video!, ts[0]);
-          const again = psnr(mine, await look(time));
-          if (again >= bar) {
-            quirks.add('<video> showed a stale picture after a seek, right on a second look');
-            result.psnrAll.push(round(again));
-            continue;
-          }
-          if (entry.fragmented && ts[0] > 0) {
-            // Firefox starts the <video> timeline of a fragmented file at its first frame;
-            // Chromium and ffprobe keep the stream's own times, as the element does.
-            const zeroBased = psnr(mine, await look(time - ts[0]));
-            if (zeroBased >= bar) {
-              quirks.add(`<video> timeline starts at 0, not at the first frame's ${ts[0].toFixed(3)} s`);
-              result.psnrAll.push(round(zeroBased));
-              continue;
-            }
-          }
-          if (lumaSpread(theirs) <= 1) {
-            // Firefox, Samsung SEF file: <video> reports 320x568 and draws a blank picture.
-            quirks.add('<video> draws a blank picture');
-            continue;
-          }
-          if (VIDEO_SHIFT_SUSPECT) {
-            // Which neighbouring frame is <video> showing? Compare it with the element at i+k.
-            let best = { k: 0, db };
-            for (const k of [-2, -1, 1, 2]) {
-              if (i + k < 0 || i + k >= ts.length) continue;
-              await el.seek(midpoint(ts, i + k));
-              const other = psnr(snapshot(el.canvas!, size.width, size.height), theirs);
-              if (other > best.db) best = { k, db: other };
-            }
-            if (best.k !== 0 && best.db >= bar) {
-              shifts.push(best.k);
-              result.psnrAll.push(round(best.db));
-              continue;
-            }
-            problems.push(`frame ${i} @${time.toFixed(4)} s: ${db.toFixed(1)} dB (best neighbour k=${best.k}: ${best.db.toFixed(1)} dB)`);
-            continue;
-          }
-          problems.push(`frame ${i} @${time.toFixed(4)} s: ${db.toFixed(1)} dB`);
-        }
+        for (const quirk of compared.quirks) quirks.add(quirk);
+        const { problems } = compared;
+        result.psnrRaw = compared.psnrRaw;
+        result.psnrAll = compared.psnrAll;
         if (result.psnrAll.length > 0) result.psnrMin = Math.min(...result.psnrAll);
-        if (shifts.length > 0) {
-          result.videoShift = shifts;
-          quirks.add(`<video> showed frame i${[...new Set(shifts)].map((k) => (k > 0 ? `+${k}` : k)).join('/i')} at ${shifts.length} of ${result.psnrRaw.length} probes`);
-        }
+        if (compared.shifts.length > 0) result.videoShift = compared.shifts;
         result.videoQuirks = [...quirks];
         expect(problems, `PSNR below ${bar} dB against <video>`).to.deep.equal([]);
         result.verdict = 'pass';

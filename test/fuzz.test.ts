@@ -1,6 +1,7 @@
 /**
- * Mutation fuzzing: corrupt fixture MP4s (test/helpers/mutate.ts), load each through a
- * blob: URL and check that the element always answers and never hangs.
+ * Mutation fuzzing: corrupt fixture MP4s and WebM/Matroska files (test/helpers/mutate.ts: box-
+ * and EBML-element-aware mutations), load each through a blob: URL and check that the element
+ * always answers and never hangs.
  *
  * Per case (one `it` each, run in order):
  *   1. one of `loadedmetadata`, `unsupported-codec`, `error` within 5 s;
@@ -10,10 +11,13 @@
  *   4. no uncaught exception, no unhandled rejection on window;
  *   5. after `remove()` and the deferred teardown, `getVideoPlaybackQuality().openVideoFrames === 0`.
  *
- * Inside `npm test` it runs DEFAULT_CASES fixed cases per browser. `npm run fuzz` (scripts/fuzz.mjs)
- * runs more through the `fuzz-config` / `fuzz-result` server commands (test/server/commands.mjs):
- *   FUZZ_CASES=N FUZZ_SEED=S     N cases from base seed S
- *   FUZZ_REPLAY=av1:123,456      exactly these case seeds (a fixture name forces the fixture)
+ * Inside `npm test` it runs DEFAULT_CASES MP4 and DEFAULT_WEBM_CASES WebM cases per browser.
+ * `npm run fuzz` (scripts/fuzz.mjs) runs more through the `fuzz-config` / `fuzz-result` server
+ * commands (test/server/commands.mjs):
+ *   FUZZ_CASES=N FUZZ_SEED=S     N cases of each format from base seed S
+ *   FUZZ_FORMATS=webm            only these formats (mp4, webm; default both)
+ *   FUZZ_REPLAY=av1:123,456      exactly these case seeds (a fixture name forces the fixture;
+ *                                WebM fixtures are named with their extension: webm-vp9.webm:123)
  * Every case reports a JSON line through `fuzz-result` (written only when FUZZ_RESULTS is set).
  */
 import { expect } from '@open-wc/testing';
@@ -22,9 +26,11 @@ import '../src/index.js';
 import * as api from '../src/index.js';
 import type { RerunVideo } from '../src/index.js';
 import { MEDIA, sleep } from './helpers/media.js';
-import { caseSeed, mutate, Rng } from './helpers/mutate.js';
+import { caseSeed, mutateAny, Rng } from './helpers/mutate.js';
 
 const DEFAULT_CASES = 36;
+/** WebM cases in `npm test`: a handful per browser (npm run fuzz -- --formats webm runs many). */
+const DEFAULT_WEBM_CASES = 6;
 const DEFAULT_SEED = 0x5eed2024;
 const ANSWER_MS = 5_000;
 const SETTLE_MS = 3_000;
@@ -33,6 +39,12 @@ const TEARDOWN_MAX_MS = 2_000;
 const SEEKS = 5;
 
 const BASE_FIXTURES = ['h264-bframes', 'h264-nobframes', 'av1', 'vp9', 'vp8', 'h264-vfr', 'h264-longgop', 'h265'];
+/** The WebM/Matroska fixtures (test/fixtures/make-fixtures.sh), named with their extension. */
+const WEBM_FIXTURES = ['webm-vp8.webm', 'webm-vp9.webm', 'webm-vp9-nocues.webm', 'webm-av1.webm', 'mkv-h264-bframes.mkv'];
+/** Mixed into the base seed of the WebM cases, so they do not share seeds with the MP4 ones. */
+const WEBM_SEED_SALT = 0x0e6a1234;
+
+const formatOf = (fixture: string): 'mp4' | 'webm' => (/\.(webm|mkv)$/.test(fixture) ? 'webm' : 'mp4');
 
 export type FailureKind = 'no-answer' | 'seek-never-settled' | 'several-errors' | 'uncaught' | 'open-frames' | 'harness';
 
@@ -48,6 +60,7 @@ interface CaseResult {
   index: number;
   seed: number;
   fixture: string;
+  format: 'mp4' | 'webm';
   kind: string;
   description: string;
   answer: 'loadedmetadata' | 'unsupported-codec' | 'error' | 'none';
@@ -63,6 +76,8 @@ interface FuzzConfig {
   cases: number | null;
   seed: number | null;
   replay: string | null;
+  /** Comma-separated formats to run (mp4, webm); null: both. */
+  formats?: string | null;
 }
 
 async function fuzzConfig(): Promise<FuzzConfig> {
@@ -72,7 +87,7 @@ async function fuzzConfig(): Promise<FuzzConfig> {
   } catch {
     // no fuzz plugin in the runner config: the defaults
   }
-  return { cases: null, seed: null, replay: null };
+  return { cases: null, seed: null, replay: null, formats: null };
 }
 
 async function fixtureNames(): Promise<string[]> {
@@ -90,8 +105,9 @@ async function fixtureNames(): Promise<string[]> {
 }
 
 async function fetchBytes(name: string): Promise<Uint8Array> {
-  const response = await fetch(`${MEDIA}${name}.mp4`);
-  if (!response.ok) throw new Error(`fixture ${name}.mp4: HTTP ${response.status}`);
+  const file = /\.\w+$/.test(name) ? name : `${name}.mp4`;
+  const response = await fetch(`${MEDIA}${file}`);
+  if (!response.ok) throw new Error(`fixture ${file}: HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -116,12 +132,26 @@ function planCases(config: FuzzConfig, fixtures: string[]): Case[] {
         return { index, seed, fixture: m[1] ?? pickFixture(seed) };
       });
   }
-  const count = config.cases ?? DEFAULT_CASES;
   const base = config.seed ?? DEFAULT_SEED;
-  return Array.from({ length: count }, (_, index) => {
-    const seed = caseSeed(base, index);
-    return { index, seed, fixture: pickFixture(seed) };
-  });
+  const formats = (config.formats ?? 'mp4,webm').split(/[\s,]+/).filter(Boolean);
+  for (const f of formats) if (f !== 'mp4' && f !== 'webm') throw new Error(`FUZZ_FORMATS: unknown format "${f}" (mp4, webm)`);
+  const planned: Case[] = [];
+  if (formats.includes('mp4')) {
+    // the MP4 cases exactly as before WebM was added: a base seed replays the same cases
+    const count = config.cases ?? DEFAULT_CASES;
+    for (let index = 0; index < count; index++) {
+      const seed = caseSeed(base, index);
+      planned.push({ index, seed, fixture: pickFixture(seed) });
+    }
+  }
+  if (formats.includes('webm')) {
+    const count = config.cases ?? DEFAULT_WEBM_CASES;
+    for (let k = 0; k < count; k++) {
+      const seed = caseSeed((base ^ WEBM_SEED_SALT) >>> 0, k);
+      planned.push({ index: planned.length, seed, fixture: new Rng(seed ^ 0xf17e).pick(WEBM_FIXTURES) });
+    }
+  }
+  return planned;
 }
 
 const config = await fuzzConfig();
@@ -211,11 +241,12 @@ function elementState(el: RerunVideo): string {
 
 async function runCase(c: Case): Promise<CaseResult> {
   const t0 = performance.now();
-  const mutation = mutate(bytesCache.get(c.fixture)!, c.seed);
+  const mutation = mutateAny(bytesCache.get(c.fixture)!, c.seed);
   const result: CaseResult = {
     index: c.index,
     seed: c.seed,
     fixture: c.fixture,
+    format: formatOf(c.fixture),
     kind: mutation.kind,
     description: mutation.description,
     answer: 'none',
@@ -227,7 +258,8 @@ async function runCase(c: Case): Promise<CaseResult> {
     ms: 0,
   };
   current = result;
-  const url = URL.createObjectURL(new Blob([mutation.bytes as BlobPart], { type: 'video/mp4' }));
+  const type = result.format === 'webm' ? 'video/webm' : 'video/mp4';
+  const url = URL.createObjectURL(new Blob([mutation.bytes as BlobPart], { type }));
   const el = document.createElement('rerun-video');
   try {
     let answered: (kind: CaseResult['answer']) => void = () => {};
@@ -315,7 +347,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   return result;
 }
 
-describe(`fuzz: <rerun-video> with mutated MP4s (${cases.length} cases)`, function () {
+describe(`fuzz: <rerun-video> with mutated MP4s and WebMs (${cases.length} cases)`, function () {
   this.timeout(ANSWER_MS + 8 * SETTLE_MS + TEARDOWN_MAX_MS + 10_000);
 
   let savedOnError: OnErrorEventHandler = null;
@@ -346,7 +378,7 @@ describe(`fuzz: <rerun-video> with mutated MP4s (${cases.length} cases)`, functi
   });
 
   for (const c of cases) {
-    const title = `case ${c.index} ${c.fixture} seed ${c.seed} (${hex(c.seed)}): ${mutate(bytesCache.get(c.fixture)!, c.seed).description}`;
+    const title = `case ${c.index} ${c.fixture} seed ${c.seed} (${hex(c.seed)}): ${mutateAny(bytesCache.get(c.fixture)!, c.seed).description}`;
     it(title, async () => {
       const result = await runCase(c);
       const skipped = result.openVideoFrames === null ? ' [check 5 skipped: no getVideoPlaybackQuality()]' : '';

@@ -5,6 +5,7 @@
  */
 import { RerunVideoError } from '../errors.js';
 import type { Samples, VideoTrack } from '../mp4/video-track.js';
+import type { Picture } from '../painter.js';
 
 /** The frames of the video track, in file (decode) order, as the cluster walk finds them. */
 export class BlockList {
@@ -72,6 +73,14 @@ export function displayedSize(picture: PictureInfo): { width: number; height: nu
   return ratio > width / height ? { width: Math.round(height * ratio), height } : { width, height: Math.round(width / ratio) };
 }
 
+/** The part of the decoded picture PixelCrop leaves (at least one pixel, inside the picture). */
+export function croppedRect(picture: PictureInfo): { x: number; y: number; width: number; height: number } {
+  const { crop, pixelWidth, pixelHeight } = picture;
+  const x = Math.min(crop.left, pixelWidth - 1);
+  const y = Math.min(crop.top, pixelHeight - 1);
+  return { x, y, width: Math.max(1, pixelWidth - x - crop.right), height: Math.max(1, pixelHeight - y - crop.bottom) };
+}
+
 export interface TrackParts {
   trackNumber: number;
   codec: string;
@@ -91,7 +100,7 @@ export interface TrackParts {
  * store blocks in decode order with their presentation timestamps), each sample's duration
  * from its block, the DefaultDuration, or the gap to the next frame shown.
  */
-export function buildWebmTrack(blocks: BlockList, parts: TrackParts): VideoTrack {
+export function buildWebmTrack(blocks: BlockList, parts: TrackParts): VideoTrack & Pick<Picture, 'source'> {
   const count = blocks.count;
   if (count === 0) throw new RerunVideoError('format', 'The video track has no frames (no blocks of it in any cluster).');
   const secondsPerUnit = (units: number) => (units * parts.timestampScale) / 1e9;
@@ -155,7 +164,11 @@ export function buildWebmTrack(blocks: BlockList, parts: TrackParts): VideoTrack
   const last = order[order.length - 1];
   const lastEnd = pts[last] + lasting[last];
   const display = displayedSize(parts.picture);
+  const { crop } = parts.picture;
+  const cropped = crop.top > 0 || crop.bottom > 0 || crop.left > 0 || crop.right > 0;
   return {
+    // The painter is handed the track as its Picture: with PixelCrop it draws only this part.
+    source: cropped ? croppedRect(parts.picture) : undefined,
     trackId: parts.trackNumber,
     codec: parts.codec,
     description: parts.description,

@@ -197,7 +197,7 @@ export type MutationKind = (typeof MUTATION_KINDS)[number];
 export interface Mutation {
   /** The mutated copy; the input is never changed. */
   bytes: Uint8Array;
-  kind: MutationKind;
+  kind: MutationKind | WebmMutationKind;
   /** For failure messages: kind, box path, offset, what was written. */
   description: string;
 }
@@ -341,4 +341,283 @@ export function mutate(input: Uint8Array, seed: number): Mutation {
       };
     }
   }
+}
+
+// ---------------------------------------------------------------------------
+// WebM / Matroska: an EBML element walker and element-aware mutations
+// ---------------------------------------------------------------------------
+//
+// Our own walker again, not src/webm/: it reads element headers (an ID of 1-4 bytes whose
+// leading zeros give its length, a size vint of 1-8 bytes, all value bits set = unknown
+// size) and recurses into the master elements listed in EBML_MASTERS. A cluster of unknown
+// size ends where the next top-level element starts (as MediaRecorder writes them).
+
+/** Master elements (payload = child elements) the walker descends into. */
+const EBML_MASTERS: ReadonlyMap<number, string> = new Map([
+  [0x1a45dfa3, 'EBML'],
+  [0x18538067, 'Segment'],
+  [0x114d9b74, 'SeekHead'],
+  [0x4dbb, 'Seek'],
+  [0x1549a966, 'Info'],
+  [0x1654ae6b, 'Tracks'],
+  [0xae, 'TrackEntry'],
+  [0xe0, 'Video'],
+  [0x1f43b675, 'Cluster'],
+  [0xa0, 'BlockGroup'],
+  [0x1c53bb6b, 'Cues'],
+  [0xbb, 'CuePoint'],
+  [0xb7, 'CueTrackPositions'],
+]);
+
+/** Names of the other elements the mutations aim at (and the failure messages name). */
+const EBML_NAMES: ReadonlyMap<number, string> = new Map([
+  ...EBML_MASTERS,
+  [0x4282, 'DocType'],
+  [0x42f2, 'EBMLMaxIDLength'],
+  [0x42f3, 'EBMLMaxSizeLength'],
+  [0x53ab, 'SeekID'],
+  [0x53ac, 'SeekPosition'],
+  [0x2ad7b1, 'TimestampScale'],
+  [0x4489, 'Duration'],
+  [0xd7, 'TrackNumber'],
+  [0x83, 'TrackType'],
+  [0x86, 'CodecID'],
+  [0x63a2, 'CodecPrivate'],
+  [0x23e383, 'DefaultDuration'],
+  [0xb0, 'PixelWidth'],
+  [0xba, 'PixelHeight'],
+  [0xe7, 'Timestamp'],
+  [0xa3, 'SimpleBlock'],
+  [0xa1, 'Block'],
+  [0x9b, 'BlockDuration'],
+  [0xfb, 'ReferenceBlock'],
+  [0x1254c367, 'Tags'],
+  [0xec, 'Void'],
+]);
+
+/** Top-level (Segment children) IDs: an unknown-size Cluster ends at one of these. */
+const EBML_TOP_LEVEL: ReadonlySet<number> = new Set([0x114d9b74, 0x1549a966, 0x1654ae6b, 0x1c53bb6b, 0x1f43b675, 0x1043a770, 0x1254c367, 0x1941a469]);
+
+export interface EbmlElement {
+  id: number;
+  /** The element's name if the walker knows it, else its ID in hex. */
+  name: string;
+  /** `Segment/Cluster[3]/SimpleBlock[12]`. */
+  path: string;
+  /** File offset of the ID, of the size vint, of the data; one past its end (clamped to the parent). */
+  start: number;
+  sizeAt: number;
+  dataStart: number;
+  end: number;
+  idLength: number;
+  sizeLength: number;
+  /** The size the header says; null for an unknown size. */
+  size: number | null;
+  depth: number;
+  parent: EbmlElement | null;
+}
+
+const vintLength = (first: number) => (first === 0 ? 0 : Math.clz32(first) - 23);
+
+/**
+ * Walks the elements in [from, to) into `out`; returns where the walk stopped. Inside a
+ * cluster of unknown size (`endsAtTopLevel`) it stops at the first top-level element.
+ */
+function walkEbmlRange(bytes: Uint8Array, from: number, to: number, parent: EbmlElement | null, out: EbmlElement[], endsAtTopLevel = false): number {
+  const depth = parent ? parent.depth + 1 : 0;
+  const counts = new Map<string, number>();
+  let at = from;
+  while (at < to) {
+    const idLength = vintLength(bytes[at]);
+    if (idLength === 0 || idLength > 4 || at + idLength >= to) return to;
+    let id = 0;
+    for (let i = 0; i < idLength; i++) id = id * 256 + bytes[at + i];
+    if (endsAtTopLevel && (EBML_TOP_LEVEL.has(id) || id === 0x1a45dfa3)) return at;
+    const sizeAt = at + idLength;
+    const sizeLength = vintLength(bytes[sizeAt]);
+    if (sizeLength === 0 || sizeAt + sizeLength > to) return to;
+    let value = bytes[sizeAt] & (0xff >> sizeLength);
+    let allOnes = value === 0xff >> sizeLength;
+    for (let i = 1; i < sizeLength; i++) {
+      allOnes &&= bytes[sizeAt + i] === 0xff;
+      value = value * 256 + bytes[sizeAt + i];
+    }
+    const dataStart = sizeAt + sizeLength;
+    const size = allOnes ? null : value;
+    const base = EBML_NAMES.get(id) ?? `0x${id.toString(16)}`;
+    const k = counts.get(base) ?? 0;
+    counts.set(base, k + 1);
+    const own = `${base}[${k}]`;
+    const element: EbmlElement = {
+      id,
+      name: base,
+      path: parent ? `${parent.path}/${own}` : own,
+      start: at,
+      sizeAt,
+      dataStart,
+      end: size === null ? to : Math.min(to, dataStart + size),
+      idLength,
+      sizeLength,
+      size,
+      depth,
+      parent,
+    };
+    out.push(element);
+    if (EBML_MASTERS.has(id)) {
+      const stop = walkEbmlRange(bytes, dataStart, element.end, element, out, size === null && id === 0x1f43b675);
+      if (size === null) element.end = stop;
+    }
+    if (element.end <= at) return at;
+    at = element.end;
+  }
+  return at;
+}
+
+/** Every element of a WebM/Matroska file in file order (parents before their children). */
+export function walkEbml(bytes: Uint8Array): EbmlElement[] {
+  const all: EbmlElement[] = [];
+  walkEbmlRange(bytes, 0, bytes.length, null, all);
+  return all;
+}
+
+/** Whether the bytes start with the EBML magic (a WebM/Matroska file). */
+export const isEbmlFile = (bytes: Uint8Array) => bytes[0] === 0x1a && bytes[1] === 0x45 && bytes[2] === 0xdf && bytes[3] === 0xa3;
+
+export const WEBM_MUTATION_KINDS = [
+  'ebml-size',
+  'ebml-id',
+  'vint-length',
+  'block-header',
+  'ebml-truncate',
+  'meta-bitflip',
+  'frame-bytes',
+] as const;
+
+export type WebmMutationKind = (typeof WEBM_MUTATION_KINDS)[number];
+
+/** IDs a corrupted element ID may become: real ones of other levels (parsers act on them) and invalid ones. */
+const OTHER_IDS = [0x1f43b675, 0x1a45dfa3, 0x18538067, 0x1654ae6b, 0xa3, 0xa0, 0xa1, 0xe7, 0xec, 0xae, 0x1c53bb6b, 0x1254c367, 0xd7, 0xb0];
+
+/** Writes `value` as a size vint of exactly `length` bytes (null: the unknown size). */
+function writeSizeVint(out: Uint8Array, at: number, length: number, value: number | null): void {
+  const bits = 7 * length;
+  const max = 2 ** bits - 1;
+  const v = value === null ? max : Math.min(value, max - 1);
+  for (let i = length - 1; i >= 0; i--) {
+    const shift = (length - 1 - i) * 8;
+    out[at + i] = Math.floor(v / 2 ** shift) % 256;
+  }
+  out[at] = (out[at] & (0xff >> length)) | (0x80 >> (length - 1));
+}
+
+/**
+ * One seeded mutation of a WebM/Matroska file, aware of its elements: an element's size
+ * (random, zero, unknown, past its parent, one less), its ID (another element's, or one whose
+ * length marker is invalid), the length marker of a size vint (the header then reads a
+ * different number of bytes), a block's header (track number, relative timestamp, flags:
+ * key, invisible, lacing), truncation (in the header elements or in a cluster), bit flips in
+ * EBML header / Info / Tracks / SeekHead / Cues, and byte runs in frame data.
+ */
+export function mutateWebm(input: Uint8Array, seed: number): Mutation {
+  const rng = new Rng(seed);
+  const out = new Uint8Array(input);
+  const n = out.length;
+  const all = walkEbml(input);
+  const kind = rng.pick(WEBM_MUTATION_KINDS);
+  const describe = (e: EbmlElement) => `${e.path} at ${hex(e.start)}`;
+  const inSegment = all.filter((e) => e.depth > 0);
+  const blocks = all.filter((e) => (e.id === 0xa3 || e.id === 0xa1) && e.size !== null && e.size >= 4 && e.end - e.dataStart >= 4);
+  const meta = all.filter((e) => [0x1a45dfa3, 0x1549a966, 0x1654ae6b, 0x114d9b74, 0x1c53bb6b].includes(e.id) && e.end > e.dataStart);
+  const result = (description: string, bytes = out): Mutation => ({ bytes, kind, description });
+  const fallback = (): Mutation => {
+    const at = rng.int(0, Math.max(0, n - 1));
+    const length = Math.min(n - at, rng.int(1, 64));
+    for (let i = at; i < at + length; i++) out[i] = rng.int(0, 255);
+    return result(`${kind}: nothing to aim at; ${length} random bytes at ${hex(at)}`);
+  };
+  if (all.length === 0) return fallback();
+
+  switch (kind) {
+    case 'ebml-size': {
+      const e = rng.pick(inSegment.length ? inSegment : all);
+      const parentEnd = e.parent ? e.parent.end : n;
+      const variants: Array<[string, number | null]> = [
+        ['random', Math.floor(rng.float() * 2 ** Math.min(53, 7 * e.sizeLength))],
+        ['zero', 0],
+        ['unknown', null],
+        ['past the parent', parentEnd - e.dataStart + rng.int(1, 1 << 16)],
+        ['one less', Math.max(0, (e.size ?? 1) - 1)],
+        ['one more', (e.size ?? 0) + 1],
+      ];
+      const [label, value] = rng.pick(variants);
+      writeSizeVint(out, e.sizeAt, e.sizeLength, value);
+      return result(`ebml-size: ${describe(e)} size ${e.size ?? 'unknown'} -> ${value ?? 'unknown'} (${label}, ${e.sizeLength}-byte vint)`);
+    }
+    case 'ebml-id': {
+      const e = rng.pick(inSegment.length ? inSegment : all);
+      if (rng.chance(0.3)) {
+        // an ID whose first byte says 0 or more than 4 bytes: not EBML any more
+        out[e.start] = rng.pick([0x00, 0x01, 0x02, 0x04, 0x08]);
+        return result(`ebml-id: ${describe(e)} first ID byte -> ${hex(out[e.start])} (invalid length marker)`);
+      }
+      // another element's ID of the same length (the bytes after it stay where they are)
+      const same = OTHER_IDS.filter((id) => (id < 0x100 ? 1 : id < 0x10000 ? 2 : id < 0x1000000 ? 3 : 4) === e.idLength && id !== e.id);
+      const to = same.length ? rng.pick(same) : rng.int(0x81, 0xfe);
+      const width = same.length ? e.idLength : 1;
+      for (let i = 0; i < width; i++) out[e.start + i] = Math.floor(to / 256 ** (width - 1 - i)) & 0xff;
+      return result(`ebml-id: ${describe(e)} ${e.name} -> ${EBML_NAMES.get(to) ?? hex(to)}`);
+    }
+    case 'vint-length': {
+      const e = rng.pick(inSegment.length ? inSegment : all);
+      // the size vint's length marker moved: its header now reads 1..8 bytes (or none: 0x00)
+      const length = rng.int(0, 8);
+      const old = out[e.sizeAt];
+      out[e.sizeAt] = length === 0 ? 0 : (0x80 >> (length - 1)) | (rng.int(0, 255) & (0xff >> length));
+      return result(`vint-length: ${describe(e)} size vint ${e.sizeLength} -> ${length || 'no'} bytes (byte ${hex(old)} -> ${hex(out[e.sizeAt])})`);
+    }
+    case 'block-header': {
+      if (blocks.length === 0) return fallback();
+      const b = rng.pick(blocks);
+      const track = vintLength(out[b.dataStart]) || 1;
+      const at = b.dataStart;
+      const field = rng.pick(['track', 'timestamp', 'flags', 'lacing', 'track-vint'] as const);
+      if (field === 'track') out[at] = 0x80 | rng.int(0, 0x7f);
+      else if (field === 'track-vint') out[at] = rng.pick([0x00, 0x40, 0x01, 0xff]);
+      else if (field === 'timestamp') {
+        out[at + track] = rng.int(0, 255);
+        out[at + track + 1] = rng.int(0, 255);
+      } else if (field === 'flags') out[at + track + 2] ^= 1 << rng.pick([7, 3, 0, 1, 2]);
+      else out[at + track + 2] = (out[at + track + 2] & ~0x06) | (rng.int(1, 3) << 1);
+      return result(`block-header: ${describe(b)} ${field} (${Array.from(out.subarray(at, at + track + 3), (x) => x.toString(16)).join(' ')})`);
+    }
+    case 'ebml-truncate': {
+      const target = rng.chance(0.5) && meta.length ? rng.pick(meta) : rng.pick(all);
+      const at = rng.int(target.start, Math.max(target.start, target.end - 1));
+      return result(`ebml-truncate: at ${hex(at)} of ${hex(n)} (${at} of ${n} bytes) in ${describe(target)}`, out.slice(0, at));
+    }
+    case 'meta-bitflip': {
+      if (meta.length === 0) return fallback();
+      const inner = all.filter((e) => meta.some((m) => e.start >= m.start && e.end <= m.end));
+      const target = rng.pick(inner);
+      const count = rng.int(1, 4);
+      const offsets = flipBits(rng, out, target.start, Math.max(target.start + 1, target.end), count);
+      return result(`meta-bitflip: ${count} bit(s) in ${describe(target)} at ${offsets.map(hex).join(', ')}`);
+    }
+    case 'frame-bytes': {
+      if (blocks.length === 0) return fallback();
+      const b = rng.pick(blocks);
+      const from = b.dataStart + 4;
+      const to = Math.max(from + 1, b.end);
+      const zero = rng.chance(0.3);
+      const length = Math.min(to - from, rng.int(1, 256));
+      const at = rng.int(from, to - length);
+      for (let i = at; i < at + length; i++) out[i] = zero ? 0 : rng.int(0, 255);
+      return result(`frame-bytes: ${length} ${zero ? 'zero' : 'random'} bytes at ${hex(at)} in the frame of ${describe(b)}`);
+    }
+  }
+}
+
+/** A seeded mutation for either container, told apart by the bytes. */
+export function mutateAny(input: Uint8Array, seed: number): Mutation {
+  return isEbmlFile(input) ? mutateWebm(input, seed) : mutate(input, seed);
 }

@@ -5,7 +5,7 @@
 // scripts/corpus-table.mjs turns the newest line per file x browser into a table.
 //
 // Fuzzing (test/fuzz.test.ts, driven by scripts/fuzz.mjs / `npm run fuzz`):
-//   `fuzz-config`  -> { cases, seed, replay } from FUZZ_CASES, FUZZ_SEED, FUZZ_REPLAY (unset: null,
+//   `fuzz-config`  -> { cases, seed, replay, formats } from FUZZ_CASES, FUZZ_SEED, FUZZ_REPLAY, FUZZ_FORMATS (unset: null,
 //                     the test then uses its own fixed defaults)
 //   `fuzz-result`  -> appends the payload, plus the browser's name, as one JSON line to the file
 //                     FUZZ_RESULTS names (relative to the project root); without FUZZ_RESULTS a no-op.
@@ -29,7 +29,8 @@ export function corpusResultPlugin(root) {
 const FUZZ_CASES = process.env.FUZZ_CASES ? Number(process.env.FUZZ_CASES) : undefined;
 
 /** testsFinishTimeout for a fuzzing run, undefined otherwise. */
-export const FUZZ_FINISH_TIMEOUT = FUZZ_CASES > 0 ? Math.max(300_000, 60_000 + FUZZ_CASES * 20_000) : undefined;
+const FUZZ_FORMATS = (process.env.FUZZ_FORMATS || 'mp4,webm').split(',').filter(Boolean).length;
+export const FUZZ_FINISH_TIMEOUT = FUZZ_CASES > 0 ? Math.max(300_000, 60_000 + FUZZ_CASES * FUZZ_FORMATS * 20_000) : undefined;
 
 export function fuzzPlugin(root) {
   return {
@@ -41,6 +42,7 @@ export function fuzzPlugin(root) {
           cases: FUZZ_CASES ?? null,
           seed: Number.isFinite(seed) ? seed : null,
           replay: process.env.FUZZ_REPLAY || null,
+          formats: process.env.FUZZ_FORMATS || null,
         };
       }
       if (command === 'fuzz-result') {

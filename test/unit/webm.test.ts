@@ -12,7 +12,8 @@ import { blobSource } from '../../src/mp4/open-source.js';
 import type { VideoTrack } from '../../src/mp4/video-track.js';
 import { av1CodecFromBitstream, hevcCodec, vp9FrameInfo, vp9Level } from '../../src/webm/codec-string.js';
 import { WindowedReader, parseHeader } from '../../src/webm/ebml.js';
-import { displayedSize } from '../../src/webm/track.js';
+import type { Picture } from '../../src/painter.js';
+import { croppedRect, displayedSize } from '../../src/webm/track.js';
 import { parseWebm } from '../../src/webm/webm.js';
 import { MEDIA } from '../helpers/media.js';
 
@@ -394,6 +395,14 @@ describe('parseWebm on files built here', () => {
       ),
     );
     expect([crop.codedWidth, crop.codedHeight, crop.displayWidth, crop.displayHeight]).to.deep.equal([320, 240, 300, 232]);
+    // What the painter draws (src/painter.ts Picture.source): the decoded picture's pixels left after the crop.
+    expect((crop as VideoTrack & Picture).source).to.deep.equal({ x: 20, y: 8, width: 300, height: 232 });
+    const uncropped = await parse(webm(info(), el(E.Tracks, videoTrack(1)), el(E.Cluster, uint(E.Timestamp, 0), simple(1, 0, true))));
+    expect((uncropped as VideoTrack & Picture).source).to.equal(undefined);
+    // A crop larger than the picture leaves one pixel, inside it.
+    const picture = { pixelWidth: 320, pixelHeight: 240, displayWidth: 0, displayHeight: 0, displayUnit: 0 };
+    expect(croppedRect({ ...picture, crop: { top: 300, bottom: 0, left: 0, right: 400 } })).to.deep.equal({ x: 0, y: 239, width: 1, height: 1 });
+    expect(croppedRect({ ...picture, crop: { top: 2, bottom: 4, left: 6, right: 8 } })).to.deep.equal({ x: 6, y: 2, width: 306, height: 234 });
     const anamorphic = await parse(
       webm(
         info(),
