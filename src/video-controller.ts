@@ -21,6 +21,7 @@ import { frameForTime } from './decode/seek-plan.js';
 import { ImageSequence } from './images/image-sequence.js';
 import { loadManifest } from './images/manifest.js';
 import { LatestRequest } from './latest-request.js';
+import type { GrowingTrack } from './mp4/fragmented-track.js';
 import { openMp4, type OpenedVideo } from './mp4/open-mp4.js';
 import type { VideoTrack } from './mp4/video-track.js';
 import { Painter } from './painter.js';
@@ -147,6 +148,8 @@ export class VideoController implements ReactiveController {
   private readonly videoCounters: DecoderCounters = { decoded: 0, open: 0 };
   private readonly imageCounters = { decoded: 0, open: 0 };
   private paints = 0;
+  /** Counts serve() calls, so a request's fragment read does not serve it twice. */
+  private served = 0;
   private frames = 0;
   private dropped = 0;
   private readonly observer: LoadObserver;
@@ -312,6 +315,7 @@ export class VideoController implements ReactiveController {
     const source = this.source;
     const timestamps = this.timestamps;
     if (!source || !timestamps || this.error) return false;
+    if (!this.covers(time)) return false;
     const index = frameForTime(timestamps, time);
     if (this.painted?.exact && this.painted.index === index) return true;
     if (!source.present(index, direction)) return false;
@@ -323,10 +327,12 @@ export class VideoController implements ReactiveController {
    * Gets the frame for `time` ready without painting it (a sync group seeks so, and then all
    * paint in one animation frame). Before the frames are known it shows the frame once it can.
    */
-  prepare(time: number): Promise<void> {
+  prepare(time: number, ensured = false): Promise<void> {
     const source = this.source;
     const timestamps = this.timestamps;
     if (!source || !timestamps || this.error) return this.seek(time).then(() => {});
+    const fragments = this.fragmentsFor(source);
+    if (fragments && !ensured && !fragments.covers(time)) return fragments.ensure(time).then(() => this.prepare(time, true));
     const index = frameForTime(timestamps, time);
     if (this.painted?.exact && this.painted.index === index) return Promise.resolve();
     return source.prepare(index);
@@ -346,8 +352,26 @@ export class VideoController implements ReactiveController {
     const source = this.source;
     const timestamps = this.timestamps;
     if (!source || !timestamps || this.error) return true;
+    if (!this.covers(time)) return false;
     const index = frameForTime(timestamps, time);
     return (this.painted?.exact === true && this.painted.index === index) || source.has(index);
+  }
+
+  /**
+   * The fragments of a fragmented MP4 that is still being indexed, when `source` is its decoder:
+   * a time in a fragment not read yet needs that fragment first.
+   */
+  private fragmentsFor(source: FrameSource): GrowingTrack | null {
+    const fragments = this.announced?.fragments;
+    return fragments && source === this.decoder && !fragments.complete ? fragments : null;
+  }
+
+  /** Whether the track says which frame shows at `time`; if not, the fragment is asked for. */
+  private covers(time: number): boolean {
+    const fragments = this.source && this.fragmentsFor(this.source);
+    if (!fragments || fragments.covers(time)) return true;
+    fragments.ensure(time).catch(() => {}); // the track then changes, and playback goes on
+    return false;
   }
 
   /** A frame that was due during playback was not painted in time. */
@@ -501,10 +525,11 @@ export class VideoController implements ReactiveController {
       if (prepared.kind === 'unsupported') return this.toFallback(run, prepared.codec, prepared.reason);
       const { opened, track } = prepared;
       this.track = track;
+      let current = track;
       const makeDecoder = () => {
         if (run !== this.run) return;
         this.decoder = new FrameDecoder({
-          track,
+          track: current,
           bytes: opened.bytes,
           hardwareAcceleration,
           counters: this.videoCounters,
@@ -521,6 +546,24 @@ export class VideoController implements ReactiveController {
         this.serve();
       };
       makeDecoder();
+      if (opened.fragments) {
+        // More fragments read: the same frames (and more), indices may move; the decoder is rebuilt on the new table.
+        opened.fragments.onChange = (next) => {
+          if (run !== this.run || this.track !== current) return;
+          const durationChanged = next.duration !== current.duration;
+          current = { ...next, codec: track.codec };
+          this.track = current;
+          if (this.painted) this.painted = { ...this.painted, index: frameForTime(current.frameTimestamps, this.painted.timestamp) };
+          if (this.decoder) {
+            this.decoder.close();
+            this.decoder = null;
+            makeDecoder();
+          }
+          this.host.requestUpdate();
+          if (durationChanged) this.observer.durationKnown();
+          this.serve();
+        };
+      }
       this.setState('ready');
       if (this.announced !== opened) {
         // Once per file: deciding again on the same file (a new hardware-acceleration) is no new metadata.
@@ -620,8 +663,9 @@ export class VideoController implements ReactiveController {
   }
 
   /** Hands the newest request to the frame source, once there is one; settles it when nothing can be shown. */
-  private serve(): void {
+  private serve(ensured = false): void {
     const ticket = this.requests.current;
+    this.served++;
     if (!ticket) return;
     if (this.error) {
       ticket.reject(new RerunVideoError(this.error.code, this.error.message));
@@ -639,6 +683,16 @@ export class VideoController implements ReactiveController {
     const source = this.source;
     const timestamps = this.timestamps;
     if (!source || !timestamps) return; // still loading: served when the source is there
+    const fragments = this.fragmentsFor(source);
+    if (fragments && !ensured && !fragments.covers(ticket.key)) {
+      // Its fragment first; publishing it serves the request again (else this does).
+      const mark = this.served;
+      fragments.ensure(ticket.key).then(
+        () => this.requests.isCurrent(ticket) && this.served === mark && this.serve(true),
+        (error) => this.requests.isCurrent(ticket) && this.served === mark && !isAbortError(error) && ticket.reject(error),
+      );
+      return;
+    }
     const index = frameForTime(timestamps, ticket.key);
     if (this.painted?.exact && this.painted.index === index) {
       ticket.resolve({ ...this.painted, requestedTime: ticket.key });
@@ -664,6 +718,7 @@ export class VideoController implements ReactiveController {
 
   /** A different frame is on the canvas. */
   private shown(detail: FrameDetail): void {
+    this.announced?.fragments?.startIndexing();
     this.painted = detail;
     this.frames++;
     this.host.dispatchEvent(new FrameEvent(detail));

@@ -1,6 +1,7 @@
 import { MissingBytesError, RerunVideoError, UnsupportedCodecError, abortError, isAbortError } from '../errors.js';
 import { LatestRequest, type Ticket } from '../latest-request.js';
 import type { ByteSource } from '../mp4/byte-source.js';
+import { sortByTime } from '../mp4/order.js';
 import type { Samples, VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
@@ -199,7 +200,7 @@ export class FrameDecoder {
       // Reordered (B-frames): both by timestamp.
       const order = new Uint32Array(count);
       for (let i = 0; i < count; i++) order[i] = i;
-      order.sort((a, b) => timestampsUs[a] - timestampsUs[b]);
+      sortByTime(order, timestampsUs);
       for (let k = 0; k < count; k++) {
         this.outputTimes[k] = timestampsUs[order[k]];
         this.outputFrames[k] = frames[order[k]];

@@ -18,6 +18,12 @@ export interface ByteSource {
    * source that fetches by range gets it in one request. Optional; never fails.
    */
   prefetch?(offset: number, length: number): void;
+  /**
+   * Reads `[offset, offset + length)` once, exactly, without keeping it (a box header, a
+   * fragment's `moof`): a source that fetches by range asks for just these bytes, never
+   * whole cache blocks. Optional: `read` does the same job otherwise.
+   */
+  peek?(offset: number, length: number): Promise<Uint8Array>;
   /** Whether `[offset, offset + length)` is in memory now (what `buffered` reports). */
   has(offset: number, length: number): boolean;
   /** Stops all fetching and drops what is held. */
@@ -167,6 +173,19 @@ export class CachedSource implements ByteSource {
       out.set(block.subarray(from - b * BLOCK, to - b * BLOCK), from - offset);
     }
     return out;
+  }
+
+  async peek(offset: number, length: number): Promise<Uint8Array> {
+    const end = offset + length;
+    if (offset < 0 || length < 0) throw new RangeError(`Bad range ${offset}+${length}`);
+    if (end > this.size) throw truncated(offset, end, this.size);
+    if (length === 0 || this.has(offset, length)) return this.read(offset, length);
+    if (this.abort.signal.aborted) throw abortError('The file was closed');
+    const bytes = await this.fetchRange(offset, end, this.abort.signal);
+    if (bytes.byteLength !== length) {
+      throw new RerunVideoError('network', `Asked for bytes ${offset}..${end} and got ${bytes.byteLength} bytes.`);
+    }
+    return bytes;
   }
 
   has(offset: number, length: number): boolean {

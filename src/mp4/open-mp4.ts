@@ -1,22 +1,11 @@
-import { createFile, Log, MP4BoxBuffer, type ISOFile, type Movie } from 'mp4box';
-import { MissingBytesError, RerunVideoError } from '../errors.js';
+import { MissingBytesError, RerunVideoError, isAbortError } from '../errors.js';
 import { repairAnnexB } from './annexb.js';
-import type { ByteSource } from './byte-source.js';
+import { StreamedBytes, type ByteSource } from './byte-source.js';
+import type { FragmentedTrack, GrowingTrack } from './fragmented-track.js';
+import { firstVideoTrack, parseMovie, type Movie, type TrackHeader } from './movie.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
-import {
-  SampleTableError,
-  checkBoxes,
-  isFragmentedMoov,
-  readSampleTable,
-  sampleTableBoxes,
-  stripSampleTables,
-  type SampleTable,
-} from './sample-table.js';
+import { SampleTableError, checkBoxes, readSampleTable, type SampleTable } from './sample-table.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
-
-// mp4box logs parse problems to the console itself; failures reach us through onError and
-// the returned state, so keep the page's console clean.
-Log.setLogLevel(() => {});
 
 /** Top-level box types a real MP4/QuickTime file can start with. */
 const FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wide', 'sidx', 'moof', 'pdin', 'uuid', 'meta', 'junk', 'pnot']);
@@ -27,8 +16,14 @@ const MAX_BOX_BYTES = 256 * 1024 * 1024;
 export type OpenOptions = SourceOptions;
 
 export interface OpenedVideo {
+  /** The track as known now (a fragmented file's grows: see `fragments`). */
   track: VideoTrack;
   bytes: ByteSource;
+  /**
+   * A fragmented MP4's fragments, read as requests need them: the track holds the fragments
+   * read so far, and `fragments.onChange` hears of each larger one.
+   */
+  fragments?: GrowingTrack;
 }
 
 /** Checks that a buffer starts like an ISO-BMFF file, so junk fails before it all downloads. */
@@ -52,6 +47,7 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
     // The container is told from the bytes, never from the name: a WebM named .mp4 plays.
     const head = await readUpTo(source, 0, 4);
     let track: VideoTrack;
+    let fragments: FragmentedTrack | undefined;
     if (head && head.byteLength === 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
       // The EBML magic: WebM/Matroska. Its parser is loaded only now, so MP4-only pages pay nothing.
       const { parseWebm } = await import('../webm/webm.js').catch((error: unknown) => {
@@ -59,9 +55,43 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
       });
       track = await parseWebm(source, label);
     } else {
-      track = await parseMp4(source, label);
+      const parsed = await parseMp4(source, label);
+      if ('fragmented' in parsed) {
+        fragments = parsed.fragmented;
+        track = fragments.track;
+      } else {
+        track = parsed;
+      }
     }
-    return await repairAnnexB(track, source);
+    const repaired = await repairAnnexB(track, source);
+    if (!fragments) return repaired;
+    const growing = fragments;
+    const { description } = repaired.track;
+    if (description !== track.description) growing.decorate = (next) => ({ ...next, description });
+    let forward: ((track: VideoTrack) => void) | null = null;
+    const opened: OpenedVideo = {
+      ...repaired,
+      fragments: {
+        covers: (time) => growing.covers(time),
+        ensure: (time) => growing.ensure(time),
+        startIndexing: () => growing.startIndexing(),
+        get complete() {
+          return growing.complete;
+        },
+        get onChange() {
+          return forward;
+        },
+        set onChange(callback) {
+          forward = callback;
+        },
+      },
+    };
+    // Later decisions on the same file (a new hardware-acceleration) start from the newest track.
+    growing.onChange = (next) => {
+      opened.track = next;
+      forward?.(next);
+    };
+    return opened;
   } catch (error) {
     source.close();
     throw error;
@@ -83,21 +113,19 @@ async function readUpTo(source: ByteSource, offset: number, length: number): Pro
 }
 
 /**
- * Walks the top-level boxes and hands mp4box each one whole, except `mdat`, of which it gets
- * only the header: the sample table needs the boxes that describe the file (`moov`, and each
- * fragment's `moof`), never the media data. A plain file is done once its `moov` is parsed
- * (for a `moov` at the end, the `mdat` before it is skipped unread); a fragmented one after
+ * Walks the top-level boxes and reads the ones that describe the file — `moov`, and each
+ * fragment's `moof` — never the media data: a plain file is done once its `moov` is read
+ * (for a `moov` at the end, the `mdat` before it is skipped unread), a fragmented one after
  * its last fragment.
  */
-async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> {
-  const file = createFile() as ISOFile;
-  let parseError: string | null = null;
-  file.onError = (module, message) => (parseError ??= `${module}: ${message}`);
-  let ready: Movie | null = null;
-  file.onReady = (info) => (ready = info);
+async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack | { fragmented: FragmentedTrack }> {
   const fail = (why: string) => new RerunVideoError('format', `${label} could not be parsed: ${why}`);
-  /** The moov as read, whose sample tables mp4box is not given. */
-  let moov: Uint8Array | null = null;
+  const damaged = (what: string, error: unknown) => {
+    if (error instanceof SampleTableError) return fail(`its ${what} is damaged (${error.message}).`);
+    return error;
+  };
+  let movie: Movie | null = null;
+  let video: TrackHeader | undefined;
 
   for (let position = 0; ; ) {
     const header = await readUpTo(source, position, 16);
@@ -117,68 +145,50 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack> 
     }
     if (size < headerSize) throw fail(`the box at byte ${position} (${JSON.stringify(type)}) has size ${size}.`);
     if (type !== 'mdat' && size > MAX_BOX_BYTES) throw fail(`the ${JSON.stringify(type)} box at byte ${position} claims ${size} bytes.`);
-    const data = type === 'mdat' || !Number.isFinite(size) ? header.subarray(0, headerSize) : await readUpTo(source, position, size);
-    if (!data) break;
-    let parsed = data;
-    if (type === 'moov' || type === 'moof') {
+    if (type === 'moov' && !movie && Number.isFinite(size)) {
+      const data = await readUpTo(source, position, size);
+      if (!data || data.byteLength < size) break; // the file ends inside it
+      let table: SampleTable | null;
       try {
         checkBoxes(data);
+        movie = parseMovie(data);
+        video = firstVideoTrack(movie);
+        if (!video) throw new RerunVideoError('format', 'The file has no video track.');
+        table = video.stbl ? await readSampleTable(data, video.stbl) : null;
+        if (!movie.fragmented) {
+          if (!table) throw new RerunVideoError('format', 'The video track has no samples.');
+          return await buildVideoTrack(movie, video, table);
+        }
       } catch (error) {
-        if (error instanceof SampleTableError) throw fail(`its ${type} is damaged (${error.message}).`);
-        throw error;
+        throw damaged('moov', error);
+      }
+      // Fragmented: the moov and the first fragment are enough to start; the rest is read as
+      // needed. Its reader is loaded only now, as the WebM one: pages of plain MP4 files pay
+      // nothing for it.
+      const { FragmentedTrack, readTrex } = await import('./fragmented-track.js').catch((error: unknown) => {
+        throw new RerunVideoError('network', `Could not load the fragmented-MP4 reader: ${(error as Error).message}`);
+      });
+      try {
+        const fragmented = await FragmentedTrack.open({
+          source,
+          ranged: !(source instanceof StreamedBytes),
+          movie,
+          video,
+          moovOffset: position,
+          moovEnd: position + size,
+          trex: readTrex(data).get(video.id),
+          // A fragmented movie may list its first samples in the moov too.
+          moovSamples: table,
+          label,
+        });
+        return { fragmented };
+      } catch (error) {
+        if (error instanceof RerunVideoError || isAbortError(error)) throw error;
+        throw fail(`its boxes are damaged (${(error as Error).message}).`);
       }
     }
-    if (type === 'moov' && !moov && !isFragmentedMoov(data)) {
-      moov = data;
-      parsed = stripSampleTables(data);
-    }
-    try {
-      file.appendBuffer(MP4BoxBuffer.fromArrayBuffer(parsed.slice().buffer, position));
-    } catch (error) {
-      throw fail(`its boxes are damaged (${(error as Error).message}).`);
-    }
-    if (parseError) throw fail(parseError);
-    const info = ready as Movie | null;
-    if (info && !info.isFragmented) return await build(file, info, fail, moov && (await videoTable(moov, info, fail)));
-    if (data.byteLength < Math.min(size, type === 'mdat' ? headerSize : size)) break; // the file ends inside it
     position += size;
+    if (!Number.isFinite(position)) break;
   }
-  try {
-    file.flush();
-  } catch (error) {
-    throw fail(`its boxes are damaged (${(error as Error).message}).`);
-  }
-  if (parseError) throw fail(parseError);
-  if (!file.moov) throw new RerunVideoError('format', `${label} is not a playable MP4 file: no movie header (moov) was found.`);
-  return await build(file, file.getInfo(), fail);
-}
-
-/** The sample table of the first video track of a (not fragmented) moov, by its track id. */
-async function videoTable(moov: Uint8Array, info: Movie, fail: (why: string) => RerunVideoError): Promise<Map<number, SampleTable>> {
-  const tables = new Map<number, SampleTable>();
-  const id = info.videoTracks[0]?.id;
-  const stbl = id === undefined ? undefined : sampleTableBoxes(moov).get(id);
-  if (!stbl) return tables;
-  try {
-    const table = await readSampleTable(stbl.data, stbl.box);
-    if (table) tables.set(id, table);
-  } catch (error) {
-    if (error instanceof SampleTableError) throw fail(`its sample tables are damaged (${error.message}).`);
-    throw error;
-  }
-  return tables;
-}
-
-async function build(
-  file: ISOFile,
-  info: Movie,
-  fail: (why: string) => RerunVideoError,
-  tables?: ReadonlyMap<number, SampleTable> | null,
-): Promise<VideoTrack> {
-  try {
-    return await buildVideoTrack(file, info, tables ?? undefined);
-  } catch (error) {
-    if (error instanceof RerunVideoError) throw error;
-    throw fail(`its boxes are damaged (${(error as Error).message}).`);
-  }
+  throw new RerunVideoError('format', `${label} is not a playable MP4 file: no movie header (moov) was found.`);
 }

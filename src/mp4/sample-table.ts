@@ -1,9 +1,7 @@
 /**
  * The sample tables of a `moov` (stts, ctts, stss, stsc, stsz/stz2, stco/co64) read straight
- * into typed arrays. mp4box would build an object per sample — for an hour of video, 100,000
- * objects and one main-thread task of 150 ms — so it is handed the `moov` with these tables
- * emptied (`stripSampleTables`) and reads only what describes the tracks, while the tables are
- * read here, yielding to the page every so often.
+ * into typed arrays, yielding to the page every so often: an object per sample, as mp4box
+ * builds them, cost an hour of video 100,000 objects and one main-thread task of 150 ms.
  */
 
 /** A track's samples in decode order; times in the track timescale. */
@@ -25,9 +23,8 @@ const SLICE = 25_000;
 export const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl']);
-const TABLES = new Set(['stts', 'ctts', 'stss', 'stsc', 'stsz', 'stz2', 'stco', 'co64']);
 
-interface Box {
+export interface Box {
   type: string;
   /** Offset of the box in the buffer, and of its payload (after the header). */
   start: number;
@@ -36,7 +33,7 @@ interface Box {
 }
 
 /** The child boxes of `[from, to)` of `data`; stops at the first box that does not fit. */
-function children(data: Uint8Array, from: number, to: number): Box[] {
+export function children(data: Uint8Array, from: number, to: number): Box[] {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const boxes: Box[] = [];
   for (let offset = from; offset + 8 <= to; ) {
@@ -56,59 +53,6 @@ function children(data: Uint8Array, from: number, to: number): Box[] {
   return boxes;
 }
 
-function child(data: Uint8Array, box: Box, type: string): Box | undefined {
-  return children(data, box.payload, box.end).find((b) => b.type === type);
-}
-
-/** The `moov` box of `moov`-bytes (the whole box, header included). */
-function moovBox(moov: Uint8Array): Box | undefined {
-  return children(moov, 0, moov.byteLength).find((b) => b.type === 'moov');
-}
-
-/** Whether the movie is fragmented (has `mvex`): its samples are in `moof`s, not in `stbl`. */
-export function isFragmentedMoov(moov: Uint8Array): boolean {
-  const box = moovBox(moov);
-  return box ? child(moov, box, 'mvex') !== undefined : false;
-}
-
-/** Each track's `stbl` box, by track id (from `tkhd`). */
-export function sampleTableBoxes(moov: Uint8Array): Map<number, { data: Uint8Array; box: Box }> {
-  const tables = new Map<number, { data: Uint8Array; box: Box }>();
-  const box = moovBox(moov);
-  if (!box) return tables;
-  const view = new DataView(moov.buffer, moov.byteOffset, moov.byteLength);
-  for (const trak of children(moov, box.payload, box.end)) {
-    if (trak.type !== 'trak') continue;
-    const tkhd = child(moov, trak, 'tkhd');
-    const stbl = ['mdia', 'minf', 'stbl'].reduce<Box | undefined>((parent, type) => parent && child(moov, parent, type), trak);
-    if (!tkhd || !stbl || tkhd.end - tkhd.payload < 24) continue;
-    const version = moov[tkhd.payload];
-    const id = view.getUint32(tkhd.payload + (version === 1 ? 20 : 12));
-    tables.set(id, { data: moov, box: stbl });
-  }
-  return tables;
-}
-
-/**
- * A copy of a `moov` box with every sample table's entry count set to 0, so mp4box builds no
- * sample lists. Box sizes stay as they are; mp4box skips the bytes it does not read.
- */
-export function stripSampleTables(moov: Uint8Array): Uint8Array {
-  const copy = moov.slice();
-  const view = new DataView(copy.buffer);
-  const visit = (from: number, to: number) => {
-    for (const box of children(copy, from, to)) {
-      if (CONTAINERS.has(box.type)) visit(box.payload, box.end);
-      else if (TABLES.has(box.type) && box.end - box.payload >= 12) {
-        // stsz/stz2: (sample_size | reserved+field_size), sample_count; the others: entry_count.
-        const countAt = box.type === 'stsz' || box.type === 'stz2' ? box.payload + 8 : box.payload + 4;
-        view.setUint32(countAt, 0);
-      }
-    }
-  };
-  visit(0, copy.byteLength);
-  return copy;
-}
 
 /** Thrown when a table is inconsistent (counts that do not fit their box, disagreeing tables). */
 export class SampleTableError extends Error {}
@@ -117,10 +61,10 @@ export class SampleTableError extends Error {}
 const ENTRY_BYTES: Record<string, number> = { stts: 8, ctts: 8, stss: 4, stsc: 12, stco: 4, co64: 8 };
 
 /**
- * Checks, before mp4box reads them, that the boxes of a `moov` or `moof` nest properly and
- * that every table's entry count fits in its box: a damaged count (a flipped bit, a size
- * field turned into a 64-bit one) otherwise has mp4box allocate and loop over billions of
- * entries, which froze Firefox for 40 s in the fuzzer.
+ * Checks, before they are read, that the boxes of a `moov` or `moof` nest properly and that
+ * every table's entry count fits in its box: a damaged count (a flipped bit, a size field
+ * turned into a 64-bit one) would otherwise have a reader allocate and loop over billions of
+ * entries (mp4box, which read them before, froze Firefox for 40 s so in the fuzzer).
  */
 export function checkBoxes(data: Uint8Array): void {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);

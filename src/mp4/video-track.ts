@@ -1,13 +1,6 @@
-import {
-  DataStream,
-  Endianness,
-  VisualSampleEntry,
-  type ISOFile,
-  type MultiBufferStream,
-  type Movie,
-  type Track,
-} from 'mp4box';
 import { RerunVideoError } from '../errors.js';
+import type { Movie, TrackHeader } from './movie.js';
+import { sortByTime } from './order.js';
 import { yieldToPage, type SampleTable } from './sample-table.js';
 import { buildTimeline } from './timeline.js';
 
@@ -118,105 +111,24 @@ export function webCodecsCodec(mp4Codec: string): string {
   return mp4Codec;
 }
 
-function descriptionOf(entry: VisualSampleEntry): Uint8Array | undefined {
-  const box = entry.avcC ?? entry.hvcC ?? entry.av1C;
-  if (!box) return undefined;
-  const stream = new DataStream(undefined, 0, Endianness.BIG_ENDIAN);
-  // write() is typed for mp4box's MultiBufferStream, a DataStream subclass; a plain one does.
-  box.write(stream as MultiBufferStream);
-  // The decoder wants the configuration record: the box minus its 8-byte header.
-  return new Uint8Array(stream.buffer, 8, stream.getPosition() - 8).slice();
-}
-
-/** mp4box's samples (a fragmented file's, gathered from its `moof`s) as a SampleTable. */
-function tableOf(raw: readonly { offset: number; size: number; dts: number; cts: number; duration: number; is_sync: boolean }[]): SampleTable {
-  const count = raw.length;
-  const table: SampleTable = {
-    count,
-    offsets: new Float64Array(count),
-    sizes: new Uint32Array(count),
-    dts: new Float64Array(count),
-    cts: new Float64Array(count),
-    durations: new Float64Array(count),
-    sync: new Uint8Array(count),
-  };
-  raw.forEach((sample, i) => {
-    table.offsets[i] = sample.offset;
-    table.sizes[i] = sample.size;
-    table.dts[i] = sample.dts;
-    table.cts[i] = sample.cts;
-    table.durations[i] = sample.duration;
-    table.sync[i] = sample.is_sync ? 1 : 0;
-  });
-  return table;
-}
-
-/** The part of mp4box's parsed `moof`s read here. */
-interface ParsedMoof {
-  trafs?: Array<{
-    tfhd?: { track_id: number };
-    tfdt?: { baseMediaDecodeTime: number };
-    truns?: Array<{ sample_count: number }>;
-  }>;
-}
-
 /**
- * Puts each fragment's samples at its `tfdt`. mp4box takes `tfdt` for the first fragment only
- * and then adds durations up, so a fragment whose last sample carries a placeholder duration
- * (Chromium's MediaRecorder MP4: 999 of 30000 where frames are 50 ms apart) moves every later
- * fragment early. The sample before a fragment then lasts until that fragment starts.
+ * Builds the first video track of a movie from its header boxes and its samples in decode
+ * order (the moov's sample tables, or a fragmented file's fragments).
  */
-function applyFragmentTimes(moofs: readonly ParsedMoof[], trackId: number, table: SampleTable): void {
-  let index = 0;
-  for (const moof of moofs) {
-    for (const traf of moof.trafs ?? []) {
-      if (traf.tfhd?.track_id !== trackId) continue;
-      let samples = 0;
-      for (const trun of traf.truns ?? []) samples += trun.sample_count;
-      const start = index;
-      index += samples;
-      const base = traf.tfdt?.baseMediaDecodeTime;
-      if (base === undefined || !Number.isFinite(base) || start >= table.count || samples === 0) continue;
-      const shift = base - table.dts[start];
-      if (shift !== 0) {
-        for (let i = start; i < Math.min(index, table.count); i++) {
-          table.dts[i] += shift;
-          table.cts[i] += shift;
-        }
-      }
-      if (start > 0 && table.dts[start] > table.dts[start - 1]) table.durations[start - 1] = table.dts[start] - table.dts[start - 1];
-    }
-  }
-}
-
-/**
- * Builds the sample table of the file's first video track. Call once the sample lists are
- * complete (after `onReady` for a plain MP4; after the last fragment for a fragmented one).
- * `tables` holds the `stbl`s read by `readSampleTable`, by track id; a track without one
- * (a fragmented file) takes mp4box's samples.
- */
-export async function buildVideoTrack(file: ISOFile, info: Movie, tables?: ReadonlyMap<number, SampleTable>): Promise<VideoTrack> {
-  const track: Track | undefined = info.videoTracks[0];
-  if (!track) throw new RerunVideoError('format', 'The file has no video track.');
-  const trak = file.getTrackById(track.id);
-  const entry = trak.mdia.minf.stbl.stsd.entries[0];
-  if (!(entry instanceof VisualSampleEntry)) {
-    throw new RerunVideoError('format', `Track ${track.id} has no visual sample entry.`);
-  }
+export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: SampleTable): Promise<VideoTrack> {
+  const entry = track.entry;
+  if (!entry) throw new RerunVideoError('format', `Track ${track.id} has no visual sample entry.`);
   if (entry.type === 'encv') {
     throw new RerunVideoError('format', 'The video track is encrypted (encv); it cannot be decoded here.');
   }
-  const own = tables?.get(track.id);
-  const table = own ?? tableOf(file.getTrackSamplesInfo(track.id) ?? []);
-  if (!own) applyFragmentTimes((file as unknown as { moofs?: ParsedMoof[] }).moofs ?? [], track.id, table);
   const count = table.count;
   if (count === 0) throw new RerunVideoError('format', 'The video track has no samples.');
-  if (own) {
-    // The last sample lasts to the end of the track, as mp4box (and so far this element) has it.
-    const toEnd = trak.mdia.mdhd.duration - own.dts[count - 1];
-    if (toEnd > 0) own.durations[count - 1] = toEnd;
+  if (!movie.fragmented) {
+    // The last sample lasts to the end of the track (mdhd), as mp4box has it.
+    const toEnd = track.duration - table.dts[count - 1];
+    if (toEnd > 0) table.durations[count - 1] = toEnd;
   }
-  const timescale = trak.mdia.mdhd.timescale;
+  const timescale = track.timescale;
   if (!(timescale > 0)) throw new RerunVideoError('format', `The video track's timescale is ${timescale}.`);
   for (let i = 0; i < count; i++) {
     if (!Number.isFinite(table.dts[i])) {
@@ -229,9 +141,9 @@ export async function buildVideoTrack(file: ISOFile, info: Movie, tables?: Reado
   const timeline = buildTimeline({
     cts: table.cts,
     timescale,
-    movieTimescale: info.timescale,
+    movieTimescale: movie.timescale,
     edits: track.edits,
-    fragmented: info.isFragmented,
+    fragmented: movie.fragmented,
   });
 
   // Each pass over an hour's 100,000 samples takes ~15 ms: give the page a turn between them.
@@ -248,7 +160,7 @@ export async function buildVideoTrack(file: ISOFile, info: Movie, tables?: Reado
     if (k > 0 && pts[i] < pts[order[k - 1]]) sorted = false;
     k++;
   }
-  if (!sorted) order = order.sort((a, b) => pts[a] - pts[b] || a - b);
+  if (!sorted) order = sortByTime(order, pts);
   const frames = new Int32Array(count).fill(-1);
   for (let frame = 0; frame < order.length; frame++) frames[order[frame]] = frame;
 
@@ -278,14 +190,14 @@ export async function buildVideoTrack(file: ISOFile, info: Movie, tables?: Reado
   const codedWidth = entry.width;
   const codedHeight = entry.height;
   // tkhd carries the display size (pixel aspect ratio applied) before the matrix.
-  const width = track.track_width > 0 ? Math.round(track.track_width) : codedWidth;
-  const height = track.track_height > 0 ? Math.round(track.track_height) : codedHeight;
+  const width = track.width > 0 ? Math.round(track.width) : codedWidth;
+  const height = track.height > 0 ? Math.round(track.height) : codedHeight;
   const display = displaySize(width, height, orientation);
 
   return {
     trackId: track.id,
-    codec: webCodecsCodec(entry.getCodec()),
-    description: descriptionOf(entry),
+    codec: webCodecsCodec(entry.codec),
+    description: entry.description,
     codedWidth,
     codedHeight,
     width,

@@ -1,6 +1,6 @@
 /**
  * Reads the binary frame code that test/fixtures/make-fixtures.sh draws into every
- * frame of the test videos (and demo/media/sample.mp4).
+ * frame of the test videos.
  *
  * Code format (reference size 320x240; everything scales with the picture):
  * - A band across the top: y = 0..39 (the top 1/6 of the picture).
