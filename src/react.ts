@@ -34,7 +34,45 @@ export interface RerunVideoEventProps {
   onUnsupportedCodec?: (event: UnsupportedCodecEvent) => void;
   /** `error`: nothing can be shown for `src`. */
   onError?: (event: RerunVideoErrorEvent) => void;
+  // The media events, as `<video>` fires them (React's own onPlay & co. listen on <video> and
+  // <audio> only: media events do not bubble).
+  onLoadStart?: (event: Event) => void;
+  onEmptied?: (event: Event) => void;
+  onDurationChange?: (event: Event) => void;
+  onLoadedData?: (event: Event) => void;
+  onCanPlay?: (event: Event) => void;
+  onCanPlayThrough?: (event: Event) => void;
+  onPlay?: (event: Event) => void;
+  onPlaying?: (event: Event) => void;
+  onWaiting?: (event: Event) => void;
+  onPause?: (event: Event) => void;
+  onEnded?: (event: Event) => void;
+  onSeeking?: (event: Event) => void;
+  onSeeked?: (event: Event) => void;
+  onTimeUpdate?: (event: Event) => void;
+  onRateChange?: (event: Event) => void;
+  onVolumeChange?: (event: Event) => void;
 }
+
+/** The media events `<RerunVideo>` maps, by prop. */
+const MEDIA_EVENTS = {
+  onLoadStart: 'loadstart',
+  onEmptied: 'emptied',
+  onDurationChange: 'durationchange',
+  onLoadedData: 'loadeddata',
+  onCanPlay: 'canplay',
+  onCanPlayThrough: 'canplaythrough',
+  onPlay: 'play',
+  onPlaying: 'playing',
+  onWaiting: 'waiting',
+  onPause: 'pause',
+  onEnded: 'ended',
+  onSeeking: 'seeking',
+  onSeeked: 'seeked',
+  onTimeUpdate: 'timeupdate',
+  onRateChange: 'ratechange',
+  onVolumeChange: 'volumechange',
+} as const satisfies Record<string, keyof HTMLElementEventMap>;
 
 /** The props of `<RerunVideo>`: the element's settable properties, its events, and React's HTML props. */
 export type RerunVideoProps = Partial<RerunVideoProperties> &
@@ -58,6 +96,7 @@ export const RerunVideo: React.ForwardRefExoticComponent<RerunVideoProps> = crea
     onFrame: 'frame' as EventName<FrameEvent>,
     onUnsupportedCodec: 'unsupported-codec' as EventName<UnsupportedCodecEvent>,
     onError: 'error' as EventName<RerunVideoErrorEvent>,
+    ...MEDIA_EVENTS,
   },
   displayName: 'RerunVideo',
 });

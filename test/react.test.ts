@@ -86,6 +86,42 @@ describe('rerun-video/react', function () {
     expect(unsupported[0].detail).to.include({ reason: 'hint', fallback: false });
   });
 
+  it('the media event props fire: play, playing, timeupdate, pause, seeking, seeked, ended', async () => {
+    const seen: string[] = [];
+    const ref = createRef<RerunVideoElement>();
+    const on = (name: string) => (event: Event) => {
+      expect(event.type).to.equal(name);
+      seen.push(name);
+    };
+    render(
+      createElement(RerunVideo, {
+        ref,
+        src: GOOD,
+        onLoadedData: on('loadeddata'),
+        onPlay: on('play'),
+        onPlaying: on('playing'),
+        onTimeUpdate: on('timeupdate'),
+        onPause: on('pause'),
+        onSeeking: on('seeking'),
+        onSeeked: on('seeked'),
+        onEnded: on('ended'),
+        onRateChange: on('ratechange'),
+      }),
+    );
+    const el = ref.current!;
+    await waitUntil(() => seen.includes('loadeddata'), 'onLoadedData', { timeout: 20_000 });
+    el.playbackRate = 2;
+    await el.play();
+    await waitUntil(() => seen.includes('timeupdate'), 'onTimeUpdate', { timeout: 5_000 });
+    el.pause();
+    await el.seek(el.duration - 0.2);
+    await el.play();
+    await waitUntil(() => seen.includes('ended'), 'onEnded', { timeout: 5_000 });
+    for (const name of ['ratechange', 'play', 'playing', 'timeupdate', 'pause', 'seeking', 'seeked', 'ended']) {
+      expect(seen, name).to.include(name);
+    }
+  });
+
   it('unmounting removes the element', async () => {
     render(createElement(RerunVideo, { src: GOOD }));
     expect(container.querySelector('rerun-video')).to.not.equal(null);
