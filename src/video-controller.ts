@@ -506,7 +506,13 @@ export class VideoController implements ReactiveController {
   private dropFile(): void {
     this.abort?.abort();
     this.abort = null;
-    this.opening?.then(({ bytes }) => bytes.close(), () => {});
+    this.opening?.then(
+      ({ bytes, fragments }) => {
+        fragments?.close();
+        bytes.close();
+      },
+      () => {},
+    );
     this.opening = null;
   }
 

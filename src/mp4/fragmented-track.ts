@@ -26,6 +26,8 @@ export interface GrowingTrack {
   ensure(time: number): Promise<void>;
   /** Starts completing the table in the background (after the first frame). */
   startIndexing(): void;
+  /** The file is let go: the background walk stops and no more tracks are published. */
+  close(): void;
   /** Hears of each published track. */
   onChange: ((track: VideoTrack) => void) | null;
   /** Every fragment is in the published track. */

@@ -75,6 +75,7 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
         covers: (time) => growing.covers(time),
         ensure: (time) => growing.ensure(time),
         startIndexing: () => growing.startIndexing(),
+        close: () => growing.close(),
         get complete() {
           return growing.complete;
         },
