@@ -58,17 +58,38 @@ export function faultsOf(url) {
   };
 }
 
+/**
+ * Which browser made a request, from its User-Agent: the browsers may run side by side (one test
+ * file at a time in each), so state kept across requests is kept per browser.
+ */
+export function browserOf(userAgent = '') {
+  if (/Firefox\//.test(userAgent)) return 'firefox';
+  if (/Chrome\//.test(userAgent)) return 'chromium';
+  return 'webkit';
+}
+
+/** The browser of a test session (a launcher's name: Chromium, Firefox, WebKit). */
+export function browserOfSession(session) {
+  const name = String(session?.browser?.name ?? '').toLowerCase();
+  if (name.includes('firefox')) return 'firefox';
+  if (name.includes('chrom')) return 'chromium';
+  return 'webkit';
+}
+
+/** `${browser} ${url}` of the URLs whose one range is used up. */
 const rangedUrls = new Set();
 
 /** first-range-only: may this request still get a range? A request with a Range header uses it up. */
-export function mayServeRange(url, hasRange) {
-  if (rangedUrls.has(url)) return false;
-  if (hasRange) rangedUrls.add(url);
+export function mayServeRange(url, hasRange, browser) {
+  const key = `${browser} ${url}`;
+  if (rangedUrls.has(key)) return false;
+  if (hasRange) rangedUrls.add(key);
   return true;
 }
 
-export function forgetFaultState() {
-  rangedUrls.clear();
+/** Forgets `browser`'s state (first-range-only). */
+export function forgetFaultState(browser) {
+  for (const key of rangedUrls) if (key.startsWith(`${browser} `)) rangedUrls.delete(key);
 }
 
 /** The bytes of `source` at `bytesPerSecond`, in pieces of about 1/20 s each. */

@@ -18,7 +18,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 
-import { dropAfter, faultsOf, mayServeRange, throttle } from './faults.mjs';
+import { browserOf, dropAfter, faultsOf, mayServeRange, throttle } from './faults.mjs';
 
 /** The test runner's and dev server's own URLs. */
 export const RUNNER_PATH = /^\/(__web-test-runner__|__web-dev-server__|__wds-)/;
@@ -107,7 +107,7 @@ export function sendFile(req, res, filePath, stat) {
   }
 
   const rangeHeader = req.headers.range;
-  const ranges = !faults || (!faults.norange && (!faults.firstRangeOnly || mayServeRange(req.url, Boolean(rangeHeader))));
+  const ranges = !faults || (!faults.norange && (!faults.firstRangeOnly || mayServeRange(req.url, Boolean(rangeHeader), browserOf(req.headers['user-agent']))));
   if (ranges) res.setHeader('Accept-Ranges', 'bytes');
   const range = ranges && rangeHeader ? parseRange(rangeHeader, size) : undefined;
   if (range === 'unsatisfiable') {

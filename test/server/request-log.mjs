@@ -15,12 +15,13 @@
 //   range is the Range request header or undefined; status is set once the status line is
 //   decided; bytes counts the body bytes handed to the socket so far (a throttled or dropped
 //   response is counted as it goes; a copy of the entry is a snapshot).
-//   The log is global to the server (not per browser); it is safe because only one test
-//   file runs at a time (concurrency 1, concurrentBrowsers 1). Clear it at the start of a
-//   test: that also resets `?first-range-only` (faults.mjs). The test runner's own URLs
+//   The log is kept per browser (told apart by User-Agent): a command sees and clears only the
+//   requests of the browser whose test sent it. The browsers may run side by side, each one
+//   test file at a time (concurrency 1). Clear it at the start of a test: that also resets
+//   `?first-range-only` (faults.mjs) for that browser. The test runner's own URLs
 //   (/__web-test-runner__*, /__web-dev-server__*, /__wds-*) are not logged.
 
-import { forgetFaultState } from './faults.mjs';
+import { browserOf, browserOfSession, forgetFaultState } from './faults.mjs';
 import { RUNNER_PATH } from './ranges.mjs';
 
 let requestLog = [];
@@ -28,6 +29,7 @@ let requestLog = [];
 export async function requestLogMiddleware(ctx, next) {
   if (RUNNER_PATH.test(ctx.path)) return next();
   const entry = {
+    browser: browserOf(ctx.get('user-agent')),
     method: ctx.method,
     path: ctx.path,
     url: ctx.url,
@@ -72,16 +74,17 @@ function countBodyBytes(res, add) {
 export function requestLogPlugin() {
   return {
     name: 'request-log',
-    executeCommand({ command, payload }) {
+    executeCommand({ command, payload, session }) {
       if (command !== 'request-log') return undefined;
       const { clear = false, match, details = false } = payload ?? {};
-      let entries = requestLog.slice();
+      const browser = browserOfSession(session);
+      let entries = requestLog.filter((e) => e.browser === browser);
       if (typeof match === 'string') entries = entries.filter((e) => e.url.includes(match));
       if (clear) {
-        requestLog = [];
-        forgetFaultState();
+        requestLog = requestLog.filter((e) => e.browser !== browser);
+        forgetFaultState(browser);
       }
-      return details ? entries.map((e) => ({ ...e })) : entries.map((e) => e.path);
+      return details ? entries.map(({ browser: _, ...e }) => ({ ...e })) : entries.map((e) => e.path);
     },
   };
 }
