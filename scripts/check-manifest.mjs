@@ -2,19 +2,22 @@
 // names a file the package does not ship: every module `path` and every `module` reference
 // must be a file in `npm pack` (dist/*.js, not src/*.ts). Run after `npm run build`.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 // cem resolves --outdir against the working directory even when it is absolute, and it
 // points package.json's "customElements" at what it writes: put package.json back after.
 const out = 'node_modules/.cache/cem-check';
 const packageJson = readFileSync('package.json', 'utf8');
+const packageTimes = statSync('package.json');
 let fresh;
 try {
   execFileSync('node_modules/.bin/cem', ['analyze', '--outdir', out], { stdio: 'pipe' });
   fresh = JSON.stringify(JSON.parse(readFileSync(path.join(out, 'custom-elements.json'), 'utf8')));
 } finally {
-  writeFileSync('package.json', packageJson);
+  if (readFileSync('package.json', 'utf8') !== packageJson) writeFileSync('package.json', packageJson);
+  // its old mtime too: scripts/check.sh tells from mtimes whether dist/ is current
+  utimesSync('package.json', packageTimes.atime, packageTimes.mtime);
   rmSync(out, { recursive: true, force: true });
 }
 const manifest = JSON.parse(readFileSync('custom-elements.json', 'utf8'));

@@ -4,23 +4,58 @@
 # and Vue apps type-check against the built package (and their mistakes do not), the package
 # holds what it must, it imports and server-renders in Node, and every locked package accepts
 # the Node versions package.json's engines promises.
+#
+# Two lanes run side by side (the machines have 2 cores): the test type-check (src included,
+# test/tsconfig.json) and lint in one, the build and what reads dist/ in the other. The build's
+# own `tsc -p tsconfig.json` is the strict type-check of src; it is skipped when dist/ is newer
+# than every input (`npm ci` has just run `prepare`), so CI does not build three times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-node_modules/.bin/tsc --noEmit -p tsconfig.json
-node_modules/.bin/tsc -p test/tsconfig.json
-node_modules/.bin/eslint src test bench scripts
-npm run --silent build >/dev/null
-# after the build: the manifest's module paths must be files the package ships
-node scripts/check-manifest.mjs
-node scripts/check-bundle.mjs
-node scripts/check-types.mjs
-node scripts/check-package.mjs
-node scripts/check-engines.mjs
-# every entry imports in plain Node; @lit-labs/ssr renders the element's shell
-node scripts/check-node.mjs
-# rerun-video-encode round-trips (needs the user's ffmpeg, as the command does)
-if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
-  node scripts/check-encode.mjs
-else
-  echo "rerun-video-encode check skipped: ffmpeg/ffprobe not installed (apt-get install -y ffmpeg)"
+
+build_is_current() {
+  [ -f dist/rerun-video.min.js ] && [ -f dist/index.d.ts ] || return 1
+  [ -z "$(find src rollup.config.mjs tsconfig.json package.json -type f -newer dist/rerun-video.min.js -print -quit)" ]
+}
+
+# `scripts/check.sh --build`: only build when dist/ is stale (scripts/test.sh, before tests read dist/)
+if [ "${1:-}" = --build ]; then
+  if build_is_current; then echo "check.sh: dist/ is newer than src/, not rebuilt"; else npm run --silent build >/dev/null; fi
+  exit
 fi
+
+lane_types() {
+  node_modules/.bin/tsc -p test/tsconfig.json
+  node_modules/.bin/eslint src test bench scripts
+}
+
+lane_package() {
+  if build_is_current; then echo "check.sh: dist/ is newer than src/, not rebuilt"; else npm run --silent build >/dev/null; fi
+  # after the build: the manifest's module paths must be files the package ships
+  node scripts/check-manifest.mjs
+  node scripts/check-bundle.mjs
+  node scripts/check-types.mjs
+  node scripts/check-package.mjs
+  node scripts/check-engines.mjs
+  # every entry imports in plain Node; @lit-labs/ssr renders the element's shell
+  node scripts/check-node.mjs
+  # rerun-video-encode round-trips (needs the user's ffmpeg, as the command does)
+  if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
+    node scripts/check-encode.mjs
+  else
+    echo "rerun-video-encode check skipped: ffmpeg/ffprobe not installed (apt-get install -y ffmpeg)"
+  fi
+}
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# The type lane's output is held and printed after, so the two lanes' lines do not interleave.
+(set -euo pipefail; lane_types) >"$log" 2>&1 &
+types_pid=$!
+package_status=0
+(set -euo pipefail; lane_package) || package_status=$?
+types_status=0
+wait "$types_pid" || types_status=$?
+cat "$log"
+if [ "$types_status" -ne 0 ]; then echo "check.sh: the type-check or lint failed (exit $types_status)" >&2; fi
+if [ "$package_status" -ne 0 ]; then echo "check.sh: the build or a package check failed (exit $package_status)" >&2; fi
+[ "$types_status" -eq 0 ] && [ "$package_status" -eq 0 ]
