@@ -1,16 +1,69 @@
 #!/usr/bin/env bash
-# npm test: browsers present -> static checks -> fixtures built -> web-test-runner in Chromium, Firefox and
-# WebKit under a virtual X display (WebKitGTK's MiniBrowser has no headless mode).
+# npm test: browsers present -> build -> fixtures -> static checks and web-test-runner in Chromium, Firefox
+# and WebKit under a virtual X display (WebKitGTK's MiniBrowser has no headless mode).
 #   BROWSERS=chromium npm test             one browser (chromium, firefox, webkit; comma list)
-#   npm test -- --files test/foo.test.ts   extra arguments go to web-test-runner
+#   npm test -- --files test/foo.test.ts   extra arguments go to web-test-runner (one run, one browser at a time)
+#
+# Without extra arguments the runner runs twice (web-test-runner.config.mjs, RERUN_VIDEO_PHASE):
+# the `shared` phase with the browsers side by side and scripts/check.sh beside it, then the
+# `alone` phase (timing and heavy decoding) one browser at a time. Each phase prints its own
+# labelled count; the last line is their sum, `N passed, N failed[, N skipped]`, and the exit
+# status is non-zero if either phase or the static checks failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/ensure-browsers.sh
-bash scripts/check.sh
+# the docs pages load dist/: built (when stale) before any test reads it
+bash scripts/check.sh --build
 [ ! -f test/fixtures/make-fixtures.sh ] || bash test/fixtures/make-fixtures.sh
 
-if [ -n "${DISPLAY:-}" ] && [ "${RERUN_VIDEO_NO_XVFB:-}" = 1 ]; then
-  exec node_modules/.bin/web-test-runner "$@"
+runner() {
+  if [ -n "${DISPLAY:-}" ] && [ "${RERUN_VIDEO_NO_XVFB:-}" = 1 ]; then
+    node_modules/.bin/web-test-runner "$@"
+  else
+    xvfb-run -a -s "-screen 0 1280x1024x24" node_modules/.bin/web-test-runner "$@"
+  fi
+}
+
+if [ "$#" -gt 0 ]; then
+  bash scripts/check.sh
+  runner "$@"
+  exit
 fi
-exec xvfb-run -a -s "-screen 0 1280x1024x24" node_modules/.bin/web-test-runner "$@"
+
+counts_dir=$(mktemp -d)
+trap 'rm -rf "$counts_dir"' EXIT
+status=0
+# The static checks run beside the shared phase (its files do not mind a busy machine); their
+# output is printed once both are done.
+bash scripts/check.sh >"$counts_dir/check.log" 2>&1 &
+check_pid=$!
+RERUN_VIDEO_PHASE=shared RERUN_VIDEO_SUMMARY_LABEL="shared phase" RERUN_VIDEO_SUMMARY_FILE="$counts_dir/shared.json" \
+  runner || status=$?
+check_status=0
+wait "$check_pid" || check_status=$?
+echo "--- scripts/check.sh (static checks, run beside the shared phase) ---"
+cat "$counts_dir/check.log"
+if [ "$check_status" -ne 0 ]; then
+  echo "npm test: the static checks failed (exit $check_status), see above"
+  status=1
+fi
+RERUN_VIDEO_PHASE=alone RERUN_VIDEO_SUMMARY_LABEL="alone phase" RERUN_VIDEO_SUMMARY_FILE="$counts_dir/alone.json" \
+  runner || status=$?
+node -e '
+  const fs = require("node:fs");
+  const total = { passed: 0, failed: 0, skipped: 0 };
+  for (const phase of ["shared", "alone"]) {
+    let counts;
+    try {
+      counts = JSON.parse(fs.readFileSync(`${process.argv[1]}/${phase}.json`, "utf8"));
+    } catch {
+      console.error(`npm test: the ${phase} phase reported no counts (the runner did not finish): counted as 1 failed`);
+      counts = { passed: 0, failed: 1, skipped: 0 };
+    }
+    for (const key of Object.keys(total)) total[key] += counts[key] ?? 0;
+  }
+  console.log(`\n${total.passed} passed, ${total.failed} failed` + (total.skipped ? `, ${total.skipped} skipped` : ""));
+  process.exit(total.failed > 0 ? 1 : 0);
+' "$counts_dir" || status=1
+exit "$status"

@@ -15,8 +15,12 @@
 // The line is written from a process 'exit' listener with a synchronous write, so it is
 // the LAST thing printed: the default reporter prints its final progress/summary after
 // reporters' stop() hooks, and the runner exits right after that.
+//
+// scripts/test.sh runs the runner more than once (by phase) and prints the sum itself: with
+// RERUN_VIDEO_SUMMARY_FILE set, the counts also go to that file as JSON, and with
+// RERUN_VIDEO_SUMMARY_LABEL the line is prefixed with it ("shared phase: 3 passed, 0 failed").
 
-import { writeSync } from 'node:fs';
+import { writeFileSync, writeSync } from 'node:fs';
 
 function countSuite(suite, counts) {
   if (!suite) return;
@@ -56,7 +60,16 @@ export function summaryReporter() {
     if (printed) return;
     printed = true;
     const sessions = finalSessions ?? (sessionManager ? Array.from(sessionManager.all()) : []);
-    const line = formatCounts(countSessions(sessions));
+    const counts = countSessions(sessions);
+    const label = process.env.RERUN_VIDEO_SUMMARY_LABEL;
+    const line = (label ? `${label}: ` : '') + formatCounts(counts);
+    if (process.env.RERUN_VIDEO_SUMMARY_FILE) {
+      try {
+        writeFileSync(process.env.RERUN_VIDEO_SUMMARY_FILE, JSON.stringify(counts));
+      } catch {
+        // the caller then finds no counts and says so
+      }
+    }
     // Leading newline: guarantee the line starts at column 0 even if something left
     // a partial line behind. Synchronous write: we are inside process 'exit'.
     try {
