@@ -29,9 +29,9 @@ import { MEDIA, sleep } from './helpers/media.js';
 import { caseSeed, mutateAny, Rng } from './helpers/mutate.js';
 
 /** MP4 cases in `npm test` (the first of the same seeded sequence `npm run fuzz` draws from): kept few, for CI time. */
-const DEFAULT_CASES = 16;
+const DEFAULT_CASES = 8;
 /** WebM cases in `npm test`: a handful per browser (npm run fuzz -- --formats webm runs many). */
-const DEFAULT_WEBM_CASES = 6;
+const DEFAULT_WEBM_CASES = 4;
 const DEFAULT_SEED = 0x5eed2024;
 const ANSWER_MS = 5_000;
 const SETTLE_MS = 3_000;
