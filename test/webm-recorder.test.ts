@@ -18,7 +18,7 @@
  *   that starts with a delta frame, and one key frame.
  * - WebKitGTK: `isTypeSupported('video/mp4')` is true, but the recorder writes 0 bytes (skipped).
  */
-import { expect, waitUntil } from '@open-wc/testing';
+import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import '../src/index.js';
 import type { RerunVideo } from '../src/index.js';
 import type { FrameEvent, RerunVideoErrorEvent } from '../src/events.js';
@@ -468,16 +468,21 @@ describe('<rerun-video> with what MediaRecorder records here', function () {
             if (code !== expected[event.detail.index]) wrong.push(`frame ${event.detail.index} showed code ${code}, not ${expected[event.detail.index]}`);
           };
           el.addEventListener('frame', onFrame);
+          const ended = oneEvent(el, 'ended');
           await el.play();
-          await sleep(1000);
-          el.pause();
+          // to the end (~2 s): this file runs beside other browsers and the static checks, where
+          // frames that cannot be decoded in time are dropped (test/playback.test.ts counts drops)
+          await Promise.race([ended, sleep(10_000)]);
+          // the last frame may be painted just after `ended`, once decoded
+          await waitUntil(() => painted[painted.length - 1] === el.frameCount - 1, '', { timeout: 3000 }).catch(() => {});
           el.removeEventListener('frame', onFrame);
-          console.log(`  played 1 s: ${painted.length} frames painted, ${painted[0]}..${painted[painted.length - 1]}`);
+          console.log(`  played to the end: ${painted.length} frames painted, ${painted[0]}..${painted[painted.length - 1]}`);
+          expect(el.ended, 'ended within 10 s').to.equal(true);
           expect(wrong).to.deep.equal([]);
           painted.forEach((index, k) => k > 0 && expect(index, `frame ${k} painted`).to.be.greaterThan(painted[k - 1]));
-          // ~20 frames are due in 1 s; a busy 2-core machine may skip some, never most.
-          expect(painted.length).to.be.greaterThan(5);
-          expect(painted[painted.length - 1]).to.be.greaterThan(10);
+          // it moves, and ends on the last frame
+          expect(painted.length).to.be.greaterThan(2);
+          expect(painted[painted.length - 1]).to.equal(el.frameCount - 1);
         });
 
         it('<video> on the same blob: where it seeks, it shows the same frames (else what it does is logged)', async () => {
