@@ -358,6 +358,14 @@ export class PlaybackController implements ReactiveController, ClockMember {
         break;
       case 'end':
         this.settle();
+        if (this.readyState >= ReadyState.HaveCurrentData && !this.playingFired && this.pendingPlays.length > 0) {
+          // The clock ran to the end before a frame on the way was presented in time (a short
+          // stretch on a busy machine; the frames were dropped and counted): playback did
+          // begin, as on <video>, where `playing` comes once the data is there.
+          this.playingFired = true;
+          this.fire('playing');
+          this.settlePlays();
+        }
         this.rejectPlays(abortError('Playback ended before it began'));
         this.ended = change.forwards && !this.host.loop;
         this.fire('timeupdate');
