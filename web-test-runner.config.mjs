@@ -39,9 +39,10 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
  * Never beside another browser. Measured with all three side by side: playback and media-chrome
  * count frames painted and dropped against the wall clock (5 dropped where 2 may be); loading
  * times first frames against a throttled server (2124 ms where 1826 may be); MediaRecorder
- * records in real time and then left out 11 of 40 frames (Firefox); corpus (up to 4K) and
- * lifecycle (16 elements at once) decode heavily, and WebKitGTK's canvas then read back black
- * after a paint, three times (3026x1386 H.264, 10-bit HEVC, one of the 16).
+ * records in real time and then left out 11 of 40 frames (Firefox). The rest decode many files
+ * and check every picture: beside the other browsers WebKitGTK's canvas then read back black or
+ * another frame after a paint that seek() had reported (corpus: 3026x1386 H.264 and 10-bit HEVC;
+ * lifecycle: one of 16 elements; webm: AV1 code 2 for 28).
  */
 const ALONE = [
   'test/playback.test.ts',
@@ -49,6 +50,9 @@ const ALONE = [
   'test/loading.test.ts',
   'test/webm-recorder.test.ts',
   'test/lifecycle.test.ts',
+  'test/webm.test.ts',
+  'test/rerun-video.test.ts',
+  'test/fallback.test.ts',
   'test/corpus.test.ts',
 ];
 const PHASE = process.env.RERUN_VIDEO_PHASE;
