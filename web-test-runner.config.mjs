@@ -42,7 +42,8 @@ const ROOT = path.dirname(fileURLToPath(import.meta.url));
  * records in real time and then left out 11 of 40 frames (Firefox). The rest decode many files
  * and check every picture: beside the other browsers WebKitGTK's canvas then read back black or
  * another frame after a paint that seek() had reported (corpus: 3026x1386 H.264 and 10-bit HEVC;
- * lifecycle: one of 16 elements; webm: AV1 code 2 for 28).
+ * lifecycle: one of 16 elements; webm: AV1 code 2 for 28), and a lazy docs page's element that
+ * was scrolled to never loaded. Docs, edge-cases and encode show videos in WebKit and go with them.
  */
 const ALONE = [
   'test/playback.test.ts',
@@ -53,6 +54,9 @@ const ALONE = [
   'test/webm.test.ts',
   'test/rerun-video.test.ts',
   'test/fallback.test.ts',
+  'test/docs.test.ts',
+  'test/edge-cases.test.ts',
+  'test/encode.test.ts',
   'test/corpus.test.ts',
 ];
 const PHASE = process.env.RERUN_VIDEO_PHASE;
