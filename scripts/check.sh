@@ -17,9 +17,13 @@ build_is_current() {
   [ -z "$(find src rollup.config.mjs tsconfig.json package.json -type f -newer dist/rerun-video.min.js -print -quit)" ]
 }
 
+build_if_stale() {
+  if build_is_current; then echo "check.sh: dist/ is newer than src/, not rebuilt"; else npm run --silent build >/dev/null; fi
+}
+
 # `scripts/check.sh --build`: only build when dist/ is stale (scripts/test.sh, before tests read dist/)
 if [ "${1:-}" = --build ]; then
-  if build_is_current; then echo "check.sh: dist/ is newer than src/, not rebuilt"; else npm run --silent build >/dev/null; fi
+  build_if_stale
   exit
 fi
 
@@ -29,7 +33,7 @@ lane_types() {
 }
 
 lane_package() {
-  if build_is_current; then echo "check.sh: dist/ is newer than src/, not rebuilt"; else npm run --silent build >/dev/null; fi
+  build_if_stale
   # after the build: the manifest's module paths must be files the package ships
   node scripts/check-manifest.mjs
   node scripts/check-bundle.mjs

@@ -84,7 +84,7 @@ export function requestLogPlugin() {
         requestLog = requestLog.filter((e) => e.browser !== browser);
         forgetFaultState(browser);
       }
-      return details ? entries.map(({ browser: _, ...e }) => ({ ...e })) : entries.map((e) => e.path);
+      return details ? entries.map(({ browser: _, ...e }) => e) : entries.map((e) => e.path);
     },
   };
 }
