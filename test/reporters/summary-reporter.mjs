@@ -18,9 +18,12 @@
 //
 // scripts/test.sh runs the runner more than once (by phase) and prints the sum itself: with
 // RERUN_VIDEO_SUMMARY_FILE set, the counts also go to that file as JSON, and with
-// RERUN_VIDEO_SUMMARY_LABEL the line is prefixed with it ("shared phase: 3 passed, 0 failed").
+// RERUN_VIDEO_SUMMARY_LABEL the line is prefixed with it ("shared phase: 3 passed, 0 failed"). The
+// file also lists each session (browser, test file, its counts, ms spent in its tests), from
+// which scripts/test-summary.mjs picks the files to run again.
 
 import { writeFileSync, writeSync } from 'node:fs';
+import path from 'node:path';
 
 function countSuite(suite, counts) {
   if (!suite) return;
@@ -32,19 +35,41 @@ function countSuite(suite, counts) {
   for (const child of suite.suites ?? []) countSuite(child, counts);
 }
 
+function suiteMilliseconds(suite) {
+  if (!suite) return 0;
+  let ms = 0;
+  for (const test of suite.tests ?? []) ms += test.duration ?? 0;
+  for (const child of suite.suites ?? []) ms += suiteMilliseconds(child);
+  return ms;
+}
+
+/** The counts of one test file in one browser. */
+export function countSession(session) {
+  const counts = { passed: 0, failed: 0, skipped: 0 };
+  countSuite(session.testResults, counts);
+  counts.failed += session.errors?.length ?? 0;
+  const finished = session.status === 'FINISHED';
+  if (!finished || (session.passed === false && counts.failed === 0)) counts.failed += 1;
+  return counts;
+}
+
 export function countSessions(sessions) {
   const counts = { passed: 0, failed: 0, skipped: 0 };
   for (const session of sessions) {
-    const before = counts.failed;
-    countSuite(session.testResults, counts);
-    const errors = session.errors?.length ?? 0;
-    counts.failed += errors;
-    const finished = session.status === 'FINISHED';
-    if (!finished || (session.passed === false && counts.failed === before)) {
-      counts.failed += 1;
-    }
+    const one = countSession(session);
+    for (const key of Object.keys(counts)) counts[key] += one[key];
   }
   return counts;
+}
+
+/** Each session's counts, browser, file (relative to the working directory) and time in its tests. */
+export function describeSessions(sessions) {
+  return sessions.map((session) => ({
+    browser: session.browser?.name ?? '?',
+    file: path.relative(process.cwd(), session.testFile),
+    ...countSession(session),
+    ms: Math.round(suiteMilliseconds(session.testResults)),
+  }));
 }
 
 export function formatCounts({ passed, failed, skipped }) {
@@ -65,7 +90,7 @@ export function summaryReporter() {
     const line = (label ? `${label}: ` : '') + formatCounts(counts);
     if (process.env.RERUN_VIDEO_SUMMARY_FILE) {
       try {
-        writeFileSync(process.env.RERUN_VIDEO_SUMMARY_FILE, JSON.stringify(counts));
+        writeFileSync(process.env.RERUN_VIDEO_SUMMARY_FILE, JSON.stringify({ ...counts, sessions: describeSessions(sessions) }));
       } catch {
         // the caller then finds no counts and says so
       }
