@@ -27,36 +27,50 @@ if [ "${1:-}" = --build ]; then
   exit
 fi
 
+# Each step of a lane runs whatever the one before did, and the lane fails if any step did. (Not
+# `set -e`: bash ignores it inside a function or subshell whose status is tested, as `|| x` does.)
+step() {
+  "$@" || {
+    local status=$?
+    echo "check.sh: \`$*\` failed (exit $status)" >&2
+    failed=1
+  }
+}
+
 lane_types() {
-  node_modules/.bin/tsc -p test/tsconfig.json
-  node_modules/.bin/eslint src test bench scripts
+  local failed=0
+  step node_modules/.bin/tsc -p test/tsconfig.json
+  step node_modules/.bin/eslint src test bench scripts
+  return "$failed"
 }
 
 lane_package() {
-  build_if_stale
+  local failed=0
+  step build_if_stale
   # after the build: the manifest's module paths must be files the package ships
-  node scripts/check-manifest.mjs
-  node scripts/check-bundle.mjs
-  node scripts/check-types.mjs
-  node scripts/check-package.mjs
-  node scripts/check-engines.mjs
+  step node scripts/check-manifest.mjs
+  step node scripts/check-bundle.mjs
+  step node scripts/check-types.mjs
+  step node scripts/check-package.mjs
+  step node scripts/check-engines.mjs
   # every entry imports in plain Node; @lit-labs/ssr renders the element's shell
-  node scripts/check-node.mjs
+  step node scripts/check-node.mjs
   # rerun-video-encode round-trips (needs the user's ffmpeg, as the command does)
   if command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null; then
-    node scripts/check-encode.mjs
+    step node scripts/check-encode.mjs
   else
     echo "rerun-video-encode check skipped: ffmpeg/ffprobe not installed (apt-get install -y ffmpeg)"
   fi
+  return "$failed"
 }
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The type lane's output is held and printed after, so the two lanes' lines do not interleave.
-(set -euo pipefail; lane_types) >"$log" 2>&1 &
+lane_types >"$log" 2>&1 &
 types_pid=$!
 package_status=0
-(set -euo pipefail; lane_package) || package_status=$?
+lane_package || package_status=$?
 types_status=0
 wait "$types_pid" || types_status=$?
 cat "$log"
