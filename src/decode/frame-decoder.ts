@@ -149,9 +149,8 @@ export class FrameDecoder {
   private pumping = false;
   private closed = false;
   private wake: (() => void) | null = null;
-  /** Every sample's chunk timestamp, ascending, with the frame it shows (-1: not shown). */
-  private outputTimes: Float64Array;
-  private outputFrames: Int32Array;
+  /** The samples by output timestamp; null when that is decode order. */
+  private readonly byTime: Uint32Array | null;
   private readonly cache: FrameCache<ImageBitmap>;
   /** The newest requested frame: the cache keeps what is near it. */
   private focus = 0;
@@ -191,19 +190,16 @@ export class FrameDecoder {
     this.samples = this.track.samples;
     this.keys = this.samples.keys.slice();
     this.config = decoderConfig(options.track, options.hardwareAcceleration);
-    const { timestampsUs, frames, count } = this.samples;
-    this.outputTimes = timestampsUs.slice();
-    this.outputFrames = frames.slice();
-    let sorted = true;
-    for (let i = 1; i < count && sorted; i++) sorted = timestampsUs[i] >= timestampsUs[i - 1];
-    if (!sorted) {
-      // Reordered (B-frames): both by timestamp.
-      const order = new Uint32Array(count);
-      for (let i = 0; i < count; i++) order[i] = i;
-      sortByTime(order, timestampsUs);
-      for (let k = 0; k < count; k++) {
-        this.outputTimes[k] = timestampsUs[order[k]];
-        this.outputFrames[k] = frames[order[k]];
+    const { timestampsUs, count } = this.samples;
+    this.byTime = this.samples.byTime ?? null;
+    if (!this.byTime) {
+      let sorted = true;
+      for (let i = 1; i < count && sorted; i++) sorted = timestampsUs[i] >= timestampsUs[i - 1];
+      if (!sorted) {
+        // Reordered (B-frames), and the track did not say how.
+        const order = new Uint32Array(count);
+        for (let i = 0; i < count; i++) order[i] = i;
+        this.byTime = sortByTime(order, timestampsUs);
       }
     }
     const { displayWidth, displayHeight } = this.track;
@@ -603,16 +599,18 @@ export class FrameDecoder {
   /** The frame shown by the sample whose timestamp is nearest to `timestampUs`. */
   private frameAt(timestampUs: number): number {
     // Nearest rather than exact: WebKit has returned timestamps a microsecond off the input.
-    const times = this.outputTimes;
+    const { timestampsUs, frames, count } = this.samples;
+    const byTime = this.byTime;
+    const at = (k: number) => (byTime ? byTime[k] : k);
     let low = 0;
-    let high = times.length - 1;
+    let high = count - 1;
     while (low < high) {
       const mid = (low + high) >> 1;
-      if (times[mid] < timestampUs) low = mid + 1;
+      if (timestampsUs[at(mid)] < timestampUs) low = mid + 1;
       else high = mid;
     }
-    if (low > 0 && timestampUs - times[low - 1] < times[low] - timestampUs) low--;
-    return this.outputFrames[low];
+    if (low > 0 && timestampUs - timestampsUs[at(low - 1)] < timestampsUs[at(low)] - timestampUs) low--;
+    return frames[at(low)];
   }
 
   private poke(): void {

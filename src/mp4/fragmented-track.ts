@@ -13,7 +13,7 @@ import type { ByteSource } from './byte-source.js';
 import { boxType, mfraSize, readFragment, readMfra, readSidx, type FragmentSamples, type IndexEntry, type TrackDefaults } from './fragments.js';
 
 export { readTrex } from './fragments.js';
-import { SampleTableError, checkBoxes, yieldToPage, type SampleTable } from './sample-table.js';
+import { SampleTableError, checkBoxes, type SampleTable } from './sample-table.js';
 import { buildTimeline, type EditEntry } from './timeline.js';
 import type { Movie, TrackHeader } from './movie.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
@@ -159,7 +159,7 @@ export class FragmentedTrack implements GrowingTrack {
             return true;
           });
           if (!more) break;
-          await yieldToPage();
+          await new Promise((resolve) => setTimeout(resolve, 0)); // the page first: this walk is background work
         }
         if (!this.closed) await this.exclusive(() => (this.fragments.some((f) => f.samples && !f.published) ? this.publish() : undefined));
       } catch (error) {

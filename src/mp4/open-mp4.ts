@@ -4,7 +4,7 @@ import { StreamedBytes, type ByteSource } from './byte-source.js';
 import type { FragmentedTrack, GrowingTrack } from './fragmented-track.js';
 import { firstVideoTrack, parseMovie, type Movie, type TrackHeader } from './movie.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
-import { SampleTableError, checkBoxes, readSampleTable, type SampleTable } from './sample-table.js';
+import { SampleTableError, Slices, checkBoxes, readSampleTable, type SampleTable } from './sample-table.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
 /** Top-level box types a real MP4/QuickTime file can start with. */
@@ -155,10 +155,11 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack |
         movie = parseMovie(data);
         video = firstVideoTrack(movie);
         if (!video) throw new RerunVideoError('format', 'The file has no video track.');
-        table = video.stbl ? await readSampleTable(data, video.stbl) : null;
+        const slices = new Slices(); // one budget for both: they run back to back
+        table = video.stbl ? await readSampleTable(data, video.stbl, slices) : null;
         if (!movie.fragmented) {
           if (!table) throw new RerunVideoError('format', 'The video track has no samples.');
-          return await buildVideoTrack(movie, video, table);
+          return await buildVideoTrack(movie, video, table, slices);
         }
       } catch (error) {
         throw damaged('moov', error);

@@ -82,12 +82,14 @@ export function buildTimeline({ cts, timescale, movieTimescale, edits, fragmente
   // frame at 0.5 s + 0.203 s would land at 0.7030000000000001, after the time that asks for it.
   const delay = movieTimescale > 0 ? delayTicks / movieTimescale : 0;
   const denominator = movieTimescale * timescale;
-  for (let i = 0; i < count; i++) {
-    const numerator = delayTicks * timescale + (cts[i] - mediaStart) * movieTimescale;
-    pts[i] =
-      delayTicks > 0 && Number.isSafeInteger(numerator) && Number.isSafeInteger(denominator)
-        ? numerator / denominator
-        : delay + (cts[i] - mediaStart) / timescale;
+  if (delayTicks > 0 && Number.isSafeInteger(denominator)) {
+    for (let i = 0; i < count; i++) {
+      const numerator = delayTicks * timescale + (cts[i] - mediaStart) * movieTimescale;
+      pts[i] = Number.isSafeInteger(numerator) ? numerator / denominator : delay + (cts[i] - mediaStart) / timescale;
+    }
+  } else {
+    // Without a delay (the common case) `delay` is 0 and this is exact: one division.
+    for (let i = 0; i < count; i++) pts[i] = delay + (cts[i] - mediaStart) / timescale;
   }
   return { pts, presented };
 }

@@ -1,7 +1,7 @@
 import { RerunVideoError } from '../errors.js';
 import type { Movie, TrackHeader } from './movie.js';
 import { sortByTime } from './order.js';
-import { yieldToPage, type SampleTable } from './sample-table.js';
+import { Slices, type SampleTable } from './sample-table.js';
 import { buildTimeline } from './timeline.js';
 
 /**
@@ -25,6 +25,11 @@ export interface Samples {
   durationsUs: Float64Array;
   /** Index of the frame each sample shows, in presentation order; -1 for decode-only samples. */
   frames: Int32Array;
+  /**
+   * The samples in timestamp order (decode-only ones too), ties by index, when that is not
+   * their decode order (B-frames); absent when it is, or not worked out (the decoder sorts).
+   */
+  byTime?: Uint32Array;
 }
 
 /** Everything the element needs to know about the video track it plays. */
@@ -115,7 +120,7 @@ export function webCodecsCodec(mp4Codec: string): string {
  * Builds the first video track of a movie from its header boxes and its samples in decode
  * order (the moov's sample tables, or a fragmented file's fragments).
  */
-export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: SampleTable): Promise<VideoTrack> {
+export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: SampleTable, slices = new Slices()): Promise<VideoTrack> {
   const entry = track.entry;
   if (!entry) throw new RerunVideoError('format', `Track ${track.id} has no visual sample entry.`);
   if (entry.type === 'encv') {
@@ -130,49 +135,58 @@ export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: S
   }
   const timescale = track.timescale;
   if (!(timescale > 0)) throw new RerunVideoError('format', `The video track's timescale is ${timescale}.`);
+  // As few passes over the samples as can be: an hour's 100,000 run before the JIT has
+  // compiled the loops, at a few hundred ns per sample and pass in a fresh page.
+  const { dts, cts, durations } = table;
+  const durationsUs = new Float64Array(count);
   for (let i = 0; i < count; i++) {
-    if (!Number.isFinite(table.dts[i])) {
+    if (!Number.isFinite(dts[i])) {
       throw new RerunVideoError('format', 'The video track has samples without a decode time: its sample tables are damaged.');
     }
     // A damaged ctts can leave a sample without a composition time: its decode time stands in.
-    if (!Number.isFinite(table.cts[i])) table.cts[i] = table.dts[i];
+    if (!Number.isFinite(cts[i])) cts[i] = dts[i];
+    durationsUs[i] = Math.max(0, Math.round((durations[i] / timescale) * 1e6)) || 0;
   }
+  await slices.pause();
 
   const timeline = buildTimeline({
-    cts: table.cts,
+    cts,
     timescale,
     movieTimescale: movie.timescale,
     edits: track.edits,
     fragmented: movie.fragmented,
   });
+  await slices.pause();
 
-  // Each pass over an hour's 100,000 samples takes ~15 ms: give the page a turn between them.
-  await yieldToPage();
-  // Presentation order: the shown samples by presentation time (already in order without B-frames).
+  // Presentation order: every sample by presentation time (already in order without B-frames),
+  // the decoder's too (it tells its output frames by timestamp); the shown ones are a part of it.
   const { pts, presented } = timeline;
-  let shown = 0;
-  for (let i = 0; i < count; i++) shown += presented[i];
-  let order = new Uint32Array(shown);
+  let byTime = new Uint32Array(count);
   let sorted = true;
-  for (let i = 0, k = 0; i < count; i++) {
-    if (!presented[i]) continue;
-    order[k] = i;
-    if (k > 0 && pts[i] < pts[order[k - 1]]) sorted = false;
-    k++;
-  }
-  if (!sorted) order = sortByTime(order, pts);
-  const frames = new Int32Array(count).fill(-1);
-  for (let frame = 0; frame < order.length; frame++) frames[order[frame]] = frame;
-
-  await yieldToPage();
   let earliest = 0;
-  for (let i = 0; i < count; i++) earliest = Math.min(earliest, pts[i]);
+  for (let i = 0; i < count; i++) {
+    byTime[i] = i;
+    const time = pts[i];
+    if (time < earliest) earliest = time;
+    if (i > 0 && time < pts[i - 1]) sorted = false;
+  }
+  if (!sorted) byTime = sortByTime(byTime, pts);
+  await slices.pause();
+  const order = new Uint32Array(count);
+  let shown = 0;
+  for (let k = 0; k < count; k++) if (presented[byTime[k]]) order[shown++] = byTime[k];
+  await slices.pause();
+
   const timestampOffsetUs = Math.round(-earliest * 1e6);
   const timestampsUs = new Float64Array(count);
-  const durationsUs = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    timestampsUs[i] = Math.round(pts[i] * 1e6) + timestampOffsetUs;
-    durationsUs[i] = Math.max(0, Math.round((table.durations[i] / timescale) * 1e6)) || 0;
+  for (let i = 0; i < count; i++) timestampsUs[i] = Math.round(pts[i] * 1e6) + timestampOffsetUs;
+  await slices.pause();
+  const frames = new Int32Array(count).fill(-1);
+  const frameTimestamps = new Array<number>(shown);
+  for (let frame = 0; frame < shown; frame++) {
+    const sample = order[frame];
+    frames[sample] = frame;
+    frameTimestamps[frame] = pts[sample];
   }
   const keys = table.sync.slice();
   const syncFlagsTrusted = keys[0] === 1;
@@ -180,12 +194,9 @@ export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: S
   // sample must be decodable anyway, so treat it as the entry point (the decoder then checks
   // the bits).
   keys[0] = 1;
-  const samples: Samples = { count, offsets: table.offsets, sizes: table.sizes, keys, timestampsUs, durationsUs, frames };
+  const samples: Samples = { count, offsets: table.offsets, sizes: table.sizes, keys, timestampsUs, durationsUs, frames, byTime: sorted ? undefined : byTime };
 
-  await yieldToPage();
-  const frameTimestamps = new Array<number>(order.length);
-  for (let frame = 0; frame < order.length; frame++) frameTimestamps[frame] = pts[order[frame]];
-  const last = order[order.length - 1];
+  const last = order[shown - 1];
   const orientation = orientationOf(track.matrix);
   const codedWidth = entry.width;
   const codedHeight = entry.height;
@@ -209,7 +220,7 @@ export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: S
     syncFlagsTrusted,
     timestampOffsetUs,
     frameTimestamps,
-    frameSample: Int32Array.from(order),
+    frameSample: new Int32Array(order.buffer, 0, shown),
     duration: pts[last] + (Math.max(0, table.durations[last] / timescale) || 0),
   };
 }

@@ -1,7 +1,9 @@
 import { expect } from '@open-wc/testing';
 import { createFile, MP4BoxBuffer, type ISOFile } from 'mp4box';
 import { parseMovie } from '../../src/mp4/movie.js';
-import { checkBoxes, readSampleTable, type Box } from '../../src/mp4/sample-table.js';
+import { Slices, checkBoxes, readSampleTable, type Box } from '../../src/mp4/sample-table.js';
+import { firstVideoTrack } from '../../src/mp4/movie.js';
+import { buildVideoTrack } from '../../src/mp4/video-track.js';
 import { MEDIA } from '../helpers/media.js';
 
 /** The file's moov box bytes (found by walking the top-level boxes). */
@@ -82,5 +84,45 @@ describe('readSampleTable', function () {
     const count = moovOf(bytes);
     new DataView(count.buffer).setUint32(find(count, 'stts') + 12, 0x7fffffff);
     expect(() => checkBoxes(count)).to.throw(/stts claims/);
+  });
+
+  it('builds a B-frame track whose byTime orders every sample by timestamp, and the shown frames by it', async () => {
+    for (const url of [`${MEDIA}h264-bframes.mp4`, '/corpus/ios_flir_h264_bframes_editlist_moovend.mp4', `${MEDIA}h264-nobframes.mp4`]) {
+      const moov = moovOf(new Uint8Array(await (await fetch(url)).arrayBuffer()));
+      const movie = parseMovie(moov);
+      const video = firstVideoTrack(movie)!;
+      const track = await buildVideoTrack(movie, video, (await readSampleTable(moov, video.stbl!))!);
+      const { timestampsUs, frames, byTime, count } = track.samples;
+      const order = byTime ?? Uint32Array.from({ length: count }, (_, i) => i);
+      expect(new Set(order).size, url).to.equal(count);
+      for (let k = 1; k < count; k++) expect(timestampsUs[order[k]], `${url} #${k}`).to.be.at.least(timestampsUs[order[k - 1]]);
+      const shown = [...order].filter((i) => frames[i] >= 0);
+      expect(shown.map((i) => frames[i]), url).to.deep.equal(shown.map((_, k) => k));
+      expect([...track.frameSample], url).to.deep.equal(shown);
+      expect(byTime === undefined, url).to.equal(url.endsWith('nobframes.mp4'));
+    }
+  });
+});
+
+describe('Slices', () => {
+  it('yields to the page only once a task has run its slice of time', async () => {
+    const ticks = async () => {
+      for (let i = 0; i < 4; i++) await Promise.resolve();
+    };
+    const slices = new Slices();
+    let quick = false;
+    void slices.pause().then(() => (quick = true)); // just made: no yield, done within microtasks
+    await ticks();
+    expect(quick, 'a pause inside the slice left the task').to.equal(true);
+    const until = performance.now() + 30;
+    while (performance.now() < until) {
+      // a long stretch of work
+    }
+    let yielded = false;
+    const pausing = slices.pause().then(() => (yielded = true));
+    await ticks();
+    expect(yielded, 'resolved in the same task').to.equal(false);
+    await pausing;
+    expect(yielded).to.equal(true);
   });
 });
