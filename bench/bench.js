@@ -715,12 +715,23 @@ async function runLong({ method, file, seeks = 15, seed = 1 } = {}) {
   const player = new PLAYERS[method]();
   await player.load();
   const start = await served(url);
+  // the longest main-thread task from src to the first frame (Chromium has long tasks, > 50 ms)
+  const tasks = [];
+  const taskObserver = PerformanceObserver.supportedEntryTypes?.includes('longtask')
+    ? new PerformanceObserver((list) => tasks.push(...list.getEntries().map((e) => e.duration)))
+    : null;
+  taskObserver?.observe({ type: 'longtask' });
   try {
     result.firstFrameMs = round(await player.open(url, { width: meta.width, height: meta.height }));
   } catch (e) {
     result.error = `open: ${e?.message ?? e}`;
     return result;
+  } finally {
+    await sleep(0); // entries of the last task are queued after it
+    for (const e of taskObserver?.takeRecords() ?? []) tasks.push(e.duration);
+    taskObserver?.disconnect();
   }
+  result.openLongTasks = taskObserver ? { count: tasks.length, maxMs: round(tasks.length ? Math.max(...tasks) : 0) } : null;
   player.afterOpen();
   result.firstFrameRight = player.read() === 0;
   const first = await served(url);

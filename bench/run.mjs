@@ -642,6 +642,9 @@ function longRows(results, browser) {
         firstFrameAll: ok.map((r) => r.firstFrameMs),
         firstFrameRight: ok.every((r) => r.firstFrameRight),
         metadataMs: mid?.metadataMs ?? null,
+        openLongTasks: ok.some((r) => r.openLongTasks)
+          ? { count: sum(ok.map((r) => r.openLongTasks?.count ?? 0)), maxMs: maxOf(ok.map((r) => r.openLongTasks?.maxMs)) }
+          : null,
         metadataBytesAtMs: mid?.metadataBytesAtMs ?? null,
         toFirstFrameBytes: mid?.toFirstFrame.bytes ?? null,
         toFirstFrameRequests: mid?.toFirstFrame.requests ?? null,
@@ -684,6 +687,7 @@ function longTable(rows) {
       'first frame ms',
       'metadata ms',
       'to 1st frame req / KB',
+      'tasks > 50 ms to 1st frame (longest ms)',
       'seek median',
       'seek p95',
       'seek right',
@@ -695,13 +699,14 @@ function longTable(rows) {
     ],
     rows: rows.map((r) =>
       r.pages === 0
-        ? [r.file, r.method, `ERROR: ${r.errors[0]}`, '', '', '', '', '', '', '', '', '', '']
+        ? [r.file, r.method, `ERROR: ${r.errors[0]}`, '', '', '', '', '', '', '', '', '', '', '']
         : [
             r.file,
             r.method,
             `${fmt(r.firstFrameMs)}${r.firstFrameRight ? '' : ' (WRONG)'} [${r.firstFrameAll.map(fmt).join(', ')}]`,
             fmt(r.metadataMs),
             `${r.toFirstFrameRequests} / ${kb(r.toFirstFrameBytes)}`,
+            r.openLongTasks ? `${r.openLongTasks.count} (${fmt(r.openLongTasks.maxMs)})` : 'n/a',
             fmt(r.seek.median),
             fmt(r.seek.p95),
             `${r.seek.right}/${r.seek.n}`,
