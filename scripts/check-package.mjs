@@ -1,7 +1,9 @@
 // Fails when the package a user would install is incomplete: `npm pack` must hold the built
 // entries with their types, the source the maps point to, the licence and the command, no
 // tests, and every path package.json exports must be in it. And when README.md links to a
-// relative path: the registry shows the README without the repository's files beside it (and
+// relative path, or when package.json's "customElements" (what editors and Storybook read) names
+// anything but the packed custom-elements.json (a `cem analyze --outdir` rewrites it to its
+// output, and such a /tmp path was once committed). The registry shows the README without the repository's files beside it (and
 // package.json names no repository to resolve them against), so every link must be absolute.
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ const relativeLinks = readmeLinks(readFileSync('README.md', 'utf8')).filter((t) 
 
 const problems = [
   ...wanted.filter((f) => !packed.has(f)).map((f) => `missing ${f}`),
+  ...(pkg.customElements === 'custom-elements.json' ? [] : [`package.json "customElements" is ${JSON.stringify(pkg.customElements)}, not "custom-elements.json"`]),
   ...[...packed].filter((f) => f.startsWith('test/') || f.includes('.test.')).map((f) => `test file packed: ${f}`),
   ...relativeLinks.map((t) => `README.md links to the relative path ${t}, which breaks on the registry page (use an absolute URL or plain text)`),
 ];
@@ -33,4 +36,4 @@ if (problems.length) {
   console.error(`npm pack: ${problems.join('; ')}`);
   process.exit(1);
 }
-console.log(`npm pack: ${packed.size} files, entries, types, source and licence present, no tests; README links absolute.`);
+console.log(`npm pack: ${packed.size} files, entries, types, source and licence present, no tests; README links absolute; customElements names custom-elements.json.`);
