@@ -24,6 +24,10 @@ const MAX_RETRIED_FILES = 12;
 const START_MS = 20_000;
 
 const [command, dir, ...rest] = process.argv.slice(2);
+if ((command !== 'retry' && command !== 'total') || !dir) {
+  console.error('usage: test-summary.mjs retry DIR ELAPSED_S BUDGET_S | total DIR');
+  process.exit(2);
+}
 
 function readJson(name) {
   try {
@@ -35,26 +39,20 @@ function readJson(name) {
 
 const launcherName = (browser) => browser.toLowerCase();
 
-function phases() {
-  const out = [];
-  for (const phase of ['shared', 'alone']) {
-    const counts = readJson(phase);
-    if (!counts) {
-      console.error(`npm test: the ${phase} phase reported no counts (the runner did not finish): counted as 1 failed`);
-      out.push({ phase, counts: { passed: 0, failed: 1, skipped: 0 }, sessions: [] });
-    } else out.push({ phase, counts, sessions: counts.sessions ?? [] });
-  }
-  return out;
-}
-
-function failedSessions() {
-  return phases().flatMap(({ phase, sessions }) => sessions.filter((s) => s.failed > 0).map((s) => ({ ...s, phase })));
-}
+/** The two phases' counts and sessions, read once (one that wrote nothing or ran nothing counts 1 failed). */
+const phases = ['shared', 'alone'].map((phase) => {
+  const counts = readJson(phase);
+  if (counts?.sessions?.length) return { phase, counts, sessions: counts.sessions };
+  const why = counts ? 'ran no test file' : 'reported no counts (the runner did not finish)';
+  if (command === 'total') console.error(`npm test: the ${phase} phase ${why}: counted as 1 failed`);
+  return { phase, counts: { passed: 0, failed: 1, skipped: 0 }, sessions: [] };
+});
 
 if (command === 'retry') {
   const [elapsed, budget] = rest.map(Number);
-  const failed = failedSessions();
-  if (failed.length === 0 || phases().some(({ sessions, counts }) => sessions.length === 0 && counts.failed > 0)) process.exit(0);
+  const failed = phases.flatMap(({ sessions }) => sessions.filter((s) => s.failed > 0));
+  // a phase that did not finish is no flake to run again
+  if (failed.length === 0 || phases.some(({ sessions, counts }) => sessions.length === 0 && counts.failed > 0)) process.exit(0);
   const files = failed.map((s) => `${s.browser} ${s.file}`).join(', ');
   if (failed.length > MAX_RETRIED_FILES) {
     console.error(`npm test: ${failed.length} test files failed (${files}): more than ${MAX_RETRIED_FILES}, not run again`);
@@ -62,7 +60,7 @@ if (command === 'retry') {
   }
   // A file that never ran (the browser went away before it) takes what it took the others.
   const longest = new Map();
-  for (const { sessions } of phases()) for (const s of sessions) longest.set(s.file, Math.max(longest.get(s.file) ?? 0, s.ms));
+  for (const { sessions } of phases) for (const s of sessions) longest.set(s.file, Math.max(longest.get(s.file) ?? 0, s.ms));
   const browsers = new Map();
   for (const s of failed) {
     const entry = browsers.get(s.browser) ?? { files: [], ms: START_MS };
@@ -76,13 +74,13 @@ if (command === 'retry') {
     process.exit(0);
   }
   for (const [browser, { files: list }] of browsers) console.log(`${launcherName(browser)} ${list.join(' ')}`);
-} else if (command === 'total') {
+} else {
   const total = { passed: 0, failed: 0, skipped: 0 };
   const add = (counts, sign = 1) => {
     for (const key of Object.keys(total)) total[key] += sign * (counts[key] ?? 0);
   };
   const retried = [];
-  for (const { phase, counts, sessions } of phases()) {
+  for (const { phase, counts, sessions } of phases) {
     add(counts);
     for (const session of sessions) {
       if (session.failed === 0) continue;
@@ -101,7 +99,4 @@ if (command === 'retry') {
   if (retried.length) console.log(`\nrun a second time, after a failure (the first run's output is above):\n${retried.join('\n')}`);
   console.log(`\n${total.passed} passed, ${total.failed} failed` + (total.skipped ? `, ${total.skipped} skipped` : ''));
   process.exit(total.failed > 0 ? 1 : 0);
-} else {
-  console.error('usage: test-summary.mjs retry DIR ELAPSED_S BUDGET_S | total DIR');
-  process.exit(2);
 }
