@@ -4,7 +4,8 @@ import { StreamedBytes, type ByteSource } from './byte-source.js';
 import type { FragmentedTrack, GrowingTrack } from './fragmented-track.js';
 import { firstVideoTrack, parseMovie, type Movie, type TrackHeader } from './movie.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
-import { SampleTableError, Slices, checkBoxes, readSampleTable, type SampleTable } from './sample-table.js';
+import { Slices } from '../slices.js';
+import { SampleTableError, checkBoxes, readSampleTable, type SampleTable } from './sample-table.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
 /** Top-level box types a real MP4/QuickTime file can start with. */

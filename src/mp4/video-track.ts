@@ -1,7 +1,8 @@
 import { RerunVideoError } from '../errors.js';
 import type { Movie, TrackHeader } from './movie.js';
 import { sortByTime } from './order.js';
-import { Slices, type SampleTable } from './sample-table.js';
+import { Slices } from '../slices.js';
+import type { SampleTable } from './sample-table.js';
 import { buildTimeline } from './timeline.js';
 
 /**

@@ -12,6 +12,7 @@
  */
 import { RerunVideoError } from '../errors.js';
 import type { ByteSource } from '../mp4/byte-source.js';
+import { Slices } from '../slices.js';
 import type { VideoTrack } from '../mp4/video-track.js';
 import { av1Codec, av1CodecFromBitstream, avcCodec, avcCodecFromAnnexB, hevcCodec, vp9Codec } from './codec-string.js';
 import {
@@ -42,9 +43,8 @@ const MAX_FRAMES = 10_000_000;
 const MAX_RESYNC_BYTES = 16 * 1024 * 1024;
 /** Children of one BlockGroup looked at, at most. */
 const MAX_GROUP_CHILDREN = 64;
-/** Frames indexed between two yields to the page. */
-const SLICE = 20_000;
-const yieldToPage = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+/** Frames indexed between two looks at the clock (`Slices.pause`). */
+const SLICE = 2_000;
 
 /** The EBML magic: the ID of the EBML header, the first bytes of every WebM/Matroska file. */
 export function isEbml(head: Uint8Array): boolean {
@@ -135,6 +135,7 @@ class WebmParser {
   private readonly seeks = new Map<number, number>();
   private elements = 0;
   private yielded = 0;
+  private readonly slices = new Slices();
 
   constructor(
     private readonly source: ByteSource,
@@ -375,7 +376,7 @@ class WebmParser {
     }
     if (this.blocks.count - this.yielded >= SLICE) {
       this.yielded = this.blocks.count;
-      await yieldToPage();
+      await this.slices.pause();
     }
   }
 

@@ -1,7 +1,8 @@
 import { expect } from '@open-wc/testing';
 import { createFile, MP4BoxBuffer, type ISOFile } from 'mp4box';
 import { parseMovie } from '../../src/mp4/movie.js';
-import { Slices, checkBoxes, readSampleTable, type Box } from '../../src/mp4/sample-table.js';
+import { checkBoxes, readSampleTable, type Box } from '../../src/mp4/sample-table.js';
+import { Slices } from '../../src/slices.js';
 import { firstVideoTrack } from '../../src/mp4/movie.js';
 import { buildVideoTrack } from '../../src/mp4/video-track.js';
 import { MEDIA } from '../helpers/media.js';
