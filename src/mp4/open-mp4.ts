@@ -5,7 +5,7 @@ import type { FragmentedTrack, GrowingTrack } from './fragmented-track.js';
 import { firstVideoTrack, parseMovie, type Movie, type TrackHeader } from './movie.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
 import { Slices } from '../slices.js';
-import { SampleTableError, checkBoxes, readSampleTable, type SampleTable } from './sample-table.js';
+import { SampleTableError, checkBoxes, readSampleTable, sampleCount, type Box, type SampleTable } from './sample-table.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
 /** Top-level box types a real MP4/QuickTime file can start with. */
@@ -14,7 +14,34 @@ const FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wi
 /** A box that describes the file (not `mdat`) larger than this is taken for damage. */
 const MAX_BOX_BYTES = 256 * 1024 * 1024;
 
-export type OpenOptions = SourceOptions;
+export interface OpenOptions extends SourceOptions {
+  /**
+   * Hears of a long plain MP4's head before its whole sample table is read (an hour's takes
+   * ~100 ms of main-thread work): enough to show a frame near the start first. The table is
+   * read once the promise it returns settles (`HEAD.waitMs` at most): a video decoder needs the
+   * main thread between two chunks (Chromium hands each on from there), so beside the table's
+   * slices it would advance one chunk per slice. Not called for short files, fragmented ones or WebM.
+   */
+  onHead?(head: HeadTrack): Promise<void> | void;
+}
+
+/** The first samples of a long recording, as a track of their own. */
+export interface HeadTrack {
+  track: VideoTrack;
+  bytes: ByteSource;
+  /**
+   * Times before this (seconds) show the same frame in the head as in the whole track: the
+   * presentation time of the head's last key frame (frames after it may be missing from the head).
+   */
+  until: number;
+}
+
+/**
+ * When a file is long enough to show its head first (samples in its table), how many samples
+ * the head holds, and how long the rest of the table waits for the head's frame at most (ms).
+ * Tests lower `after` to take this path with small files.
+ */
+export const HEAD = { after: 20_000, samples: 900, waitMs: 200 };
 
 export interface OpenedVideo {
   /** The track as known now (a fragmented file's grows: see `fragments`). */
@@ -56,7 +83,7 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
       });
       track = await parseWebm(source, label);
     } else {
-      const parsed = await parseMp4(source, label);
+      const parsed = await parseMp4(source, label, options.onHead);
       if ('fragmented' in parsed) {
         fragments = parsed.fragmented;
         track = fragments.track;
@@ -100,6 +127,39 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
   }
 }
 
+/**
+ * Builds the head of a long track, hands it on, and waits (a while at most) for what is done
+ * with it. A head that does not build is left out: the whole table's read reports the damage.
+ */
+async function readHead(
+  movie: Movie,
+  video: TrackHeader,
+  data: Uint8Array,
+  stbl: Box,
+  source: ByteSource,
+  slices: Slices,
+  onHead: NonNullable<OpenOptions['onHead']>,
+): Promise<void> {
+  let track: VideoTrack;
+  try {
+    const table = await readSampleTable(data, stbl, slices, HEAD.samples);
+    if (!table) return;
+    track = await buildVideoTrack(movie, video, table, slices, { head: true });
+  } catch {
+    return;
+  }
+  const { keys, frames } = track.samples;
+  let last = -1;
+  for (let i = 0; i < track.samples.count; i++) if (keys[i] && frames[i] >= 0) last = frames[i];
+  if (last < 0) return;
+  const until = track.frameTimestamps[last];
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, HEAD.waitMs)));
+  const shown = repairAnnexB(track, source).then((repaired) => onHead({ ...repaired, until }));
+  await Promise.race([shown, waited]).catch(() => {});
+  clearTimeout(timer);
+}
+
 /** Reads up to `length` bytes at `offset`: fewer where a file of unknown length ends. */
 async function readUpTo(source: ByteSource, offset: number, length: number): Promise<Uint8Array | null> {
   const size = source.size;
@@ -120,7 +180,7 @@ async function readUpTo(source: ByteSource, offset: number, length: number): Pro
  * (for a `moov` at the end, the `mdat` before it is skipped unread), a fragmented one after
  * its last fragment.
  */
-async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack | { fragmented: FragmentedTrack }> {
+async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions['onHead']): Promise<VideoTrack | { fragmented: FragmentedTrack }> {
   const fail = (why: string) => new RerunVideoError('format', `${label} could not be parsed: ${why}`);
   const damaged = (what: string, error: unknown) => {
     if (error instanceof SampleTableError) return fail(`its ${what} is damaged (${error.message}).`);
@@ -156,7 +216,10 @@ async function parseMp4(source: ByteSource, label: string): Promise<VideoTrack |
         movie = parseMovie(data);
         video = firstVideoTrack(movie);
         if (!video) throw new RerunVideoError('format', 'The file has no video track.');
-        const slices = new Slices(); // one budget for both: they run back to back
+        const slices = new Slices(); // one budget for all: they run back to back
+        if (onHead && !movie.fragmented && video.stbl && sampleCount(data, video.stbl) > HEAD.after) {
+          await readHead(movie, video, data, video.stbl, source, slices, onHead);
+        }
         table = video.stbl ? await readSampleTable(data, video.stbl, slices) : null;
         if (!movie.fragmented) {
           if (!table) throw new RerunVideoError('format', 'The video track has no samples.');

@@ -95,8 +95,19 @@ export function checkBoxes(data: Uint8Array): void {
   visit(top[0].payload, top[0].end, top[0].type);
 }
 
-/** Reads a `stbl` box into typed arrays; null when it holds no samples (a fragmented movie). */
-export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new Slices()): Promise<SampleTable | null> {
+/** The number of samples a `stbl` box lists (0 without a size table). */
+export function sampleCount(data: Uint8Array, stbl: Box): number {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const sizes = children(data, stbl.payload, stbl.end).find((b) => b.type === 'stsz' || b.type === 'stz2');
+  return sizes && sizes.payload + 12 <= sizes.end ? view.getUint32(sizes.payload + 8) : 0;
+}
+
+/**
+ * Reads a `stbl` box into typed arrays; null when it holds no samples (a fragmented movie).
+ * With `limit`, only the first `limit` samples (decode order) are read: a long recording's
+ * head, enough to show a frame near its start while the rest is read.
+ */
+export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new Slices(), limit = Infinity): Promise<SampleTable | null> {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   const boxes = new Map(children(data, stbl.payload, stbl.end).map((b) => [b.type, b]));
   const need = (box: Box | undefined, entries: number, entrySize: number, header = 8) => {
@@ -115,6 +126,7 @@ export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new 
     count = view.getUint32(stsz.payload + 8);
     if (count === 0) return null;
     if (fixed === 0) need(stsz, count, 4, 12);
+    count = Math.min(count, limit);
     sizes = new Uint32Array(count);
     if (fixed) sizes.fill(fixed);
     else for (let i = 0, at = stsz.payload + 12; i < count; i++, at += 4) sizes[i] = view.getUint32(at);
@@ -124,6 +136,7 @@ export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new 
     if (count === 0) return null;
     if (![4, 8, 16].includes(fieldSize)) throw new SampleTableError(`stz2 field size ${fieldSize}`);
     need(stz2, Math.ceil((count * fieldSize) / 8), 1, 12);
+    count = Math.min(count, limit);
     sizes = new Uint32Array(count);
     const base = stz2.payload + 12;
     for (let i = 0; i < count; i++) {

@@ -119,9 +119,17 @@ export function webCodecsCodec(mp4Codec: string): string {
 
 /**
  * Builds the first video track of a movie from its header boxes and its samples in decode
- * order (the moov's sample tables, or a fragmented file's fragments).
+ * order (the moov's sample tables, or a fragmented file's fragments). `head`: the table is the
+ * first samples of a longer one (see `readSampleTable`'s limit), so its last sample does not
+ * last to the end of the track.
  */
-export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: SampleTable, slices = new Slices()): Promise<VideoTrack> {
+export async function buildVideoTrack(
+  movie: Movie,
+  track: TrackHeader,
+  table: SampleTable,
+  slices = new Slices(),
+  { head = false } = {},
+): Promise<VideoTrack> {
   const entry = track.entry;
   if (!entry) throw new RerunVideoError('format', `Track ${track.id} has no visual sample entry.`);
   if (entry.type === 'encv') {
@@ -129,7 +137,7 @@ export async function buildVideoTrack(movie: Movie, track: TrackHeader, table: S
   }
   const count = table.count;
   if (count === 0) throw new RerunVideoError('format', 'The video track has no samples.');
-  if (!movie.fragmented) {
+  if (!movie.fragmented && !head) {
     // The last sample lasts to the end of the track (mdhd), as mp4box has it.
     const toEnd = track.duration - table.dts[count - 1];
     if (toEnd > 0) table.durations[count - 1] = toEnd;
