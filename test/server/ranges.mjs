@@ -3,6 +3,7 @@
 //   rangeMiddleware(root, { corpusDir })  Koa middleware for @web/dev-server / web-test-runner:
 //       /corpus/<file>  -> corpusDir/<file> (default ../shared/corpus, or $RERUN_VIDEO_CORPUS,
 //                          relative to root); 404 with a message when it is not there
+//       /generated/<fixture>-x<times>.mp4 -> a long recording made from a fixture (long-mp4.mjs)
 //       /<path>         -> root/<path>, for files whose extension the dev server does not
 //                          transform or serve itself (see DEV_SERVER_EXT); the rest goes on
 //   createRangeServer(root, { onNotFound })  a node:http server (not yet listening) for every
@@ -19,6 +20,7 @@ import http from 'node:http';
 import path from 'node:path';
 
 import { browserOf, dropAfter, faultsOf, mayServeRange, throttle } from './faults.mjs';
+import { generatedFile } from './long-mp4.mjs';
 
 /** The test runner's and dev server's own URLs. */
 export const RUNNER_PATH = /^\/(__web-test-runner__|__web-dev-server__|__wds-)/;
@@ -142,6 +144,8 @@ export function rangeMiddleware(root, { corpusDir = path.resolve(root, process.e
     const isCorpus = ctx.path === '/corpus' || ctx.path.startsWith('/corpus/');
     if (isCorpus) {
       filePath = resolveInside(corpusDir, ctx.path.slice('/corpus'.length));
+    } else if (ctx.path.startsWith('/generated/')) {
+      filePath = generatedFile(path.join(root, 'test/fixtures/media'), ctx.path.slice('/generated/'.length));
     } else if (!DEV_SERVER_EXT.has(path.extname(ctx.path).toLowerCase()) && !RUNNER_PATH.test(ctx.path)) {
       filePath = resolveInside(root, ctx.path);
     } else {

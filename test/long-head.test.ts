@@ -1,0 +1,205 @@
+/**
+ * A long recording's head (issue 9, "first frame fast"): for a plain MP4 with a long sample
+ * table the element decodes the requested frame from the table's first samples while the
+ * whole table is read, paints it, and announces it (`loadedmetadata`, then `frame`) once the
+ * table is whole. The hour-long files are made by the test server from fixtures
+ * (test/server/long-mp4.mjs): frame k of the hour shows code k mod the fixture's frame count.
+ */
+import { expect, oneEvent, waitUntil } from '@open-wc/testing';
+import { executeServerCommand } from '@web/test-runner-commands';
+import '../src/index.js';
+import type { RerunVideo } from '../src/index.js';
+import type { FrameEvent, RerunVideoErrorEvent } from '../src/events.js';
+import { HEAD, openMp4, type HeadTrack } from '../src/mp4/open-mp4.js';
+import type { VideoTrack } from '../src/mp4/video-track.js';
+import { readFrameCode } from './helpers/frame-code.js';
+import { MEDIA, sleep } from './helpers/media.js';
+
+/** An hour of h264-bframes (90 frames, B-frames, an edit list): 108,000 samples, moov at the end. */
+const HOUR = '/generated/h264-bframes-x1200.mp4';
+const FRAMES = 90;
+
+const cleanup: RerunVideo[] = [];
+afterEach(() => {
+  for (const el of cleanup.splice(0)) el.remove();
+});
+
+interface Seen {
+  el: RerunVideo;
+  errors: RerunVideoErrorEvent[];
+  frames: FrameEvent[];
+  /** In order: 'metadata', 'frame <index>'. */
+  events: string[];
+  /** The canvas's code when loadedmetadata fired (-1: nothing painted yet). */
+  codeAtMetadata: number | null;
+}
+
+function element(src: string, time: number): Seen {
+  const el = document.createElement('rerun-video');
+  cleanup.push(el);
+  const seen: Seen = { el, errors: [], frames: [], events: [], codeAtMetadata: null };
+  el.addEventListener('error', (e) => seen.errors.push(e));
+  el.addEventListener('frame', (e) => {
+    seen.frames.push(e);
+    seen.events.push(`frame ${e.detail.index}`);
+  });
+  el.addEventListener('loadedmetadata', () => {
+    seen.events.push('metadata');
+    seen.codeAtMetadata = painted(el);
+  });
+  el.time = time;
+  el.src = src;
+  document.body.append(el);
+  return seen;
+}
+
+/** The code on the element's canvas, or -1 while it has no picture. */
+function painted(el: RerunVideo): number {
+  const canvas = el.canvas;
+  if (!canvas || canvas.width === 0) return -1;
+  const pixel = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+  return pixel.some((v, i) => i % 4 !== 3 && v > 16) ? readFrameCode(canvas) : -1;
+}
+
+describe('a long recording shows its first frame from the head of its table', function () {
+  this.timeout(60_000);
+
+  it('the frame is painted before the table is whole, then announced once, after loadedmetadata', async () => {
+    const seen = element(HOUR, 1.5);
+    await oneEvent(seen.el, 'frame');
+    await sleep(300);
+    expect(seen.errors).to.have.length(0);
+    expect(seen.events).to.deep.equal(['metadata', 'frame 45']);
+    expect(seen.el.frameCount).to.equal(108_000);
+    expect(seen.el.duration).to.be.closeTo(3600, 1e-6);
+    // The head's decoder had painted it when the whole table was announced.
+    expect(seen.codeAtMetadata).to.equal(45);
+    expect(readFrameCode(seen.el.canvas!)).to.equal(45);
+    expect(seen.frames[0].detail.timestamp).to.be.closeTo(1.5, 1e-6);
+  });
+
+  it('then steps and seeks as any file: exact frames across the hour', async () => {
+    const seen = element(HOUR, 1.5);
+    await oneEvent(seen.el, 'frame');
+    const { el } = seen;
+    await el.stepFrame(1);
+    expect(readFrameCode(el.canvas!)).to.equal(46);
+    await el.stepFrame(-1);
+    await el.stepFrame(-1);
+    expect(readFrameCode(el.canvas!)).to.equal(44);
+    for (const index of [107_999, 54_017, 29, 30]) {
+      const detail = await el.seek(el.frameTimestamps[index]);
+      expect(detail.index).to.equal(index);
+      expect(readFrameCode(el.canvas!), `frame ${index}`).to.equal(index % FRAMES);
+    }
+    expect(seen.errors).to.have.length(0);
+  });
+
+  it('a time past the head waits for the whole table, and shows the right frame', async () => {
+    const seen = element(HOUR, 1800.5);
+    await oneEvent(seen.el, 'frame');
+    expect(seen.codeAtMetadata, 'nothing painted before the table was whole').to.equal(-1);
+    expect(seen.frames[0].detail.index).to.equal(54_015);
+    expect(readFrameCode(seen.el.canvas!)).to.equal(54_015 % FRAMES);
+    expect(seen.errors).to.have.length(0);
+  });
+
+  it('a new time while the head decodes: only the newest frame is announced', async () => {
+    const seen = element(HOUR, 1.5);
+    // Wait for the head's picture (it has no event), then ask for another time.
+    await waitUntil(() => painted(seen.el) === 45 || seen.events.length > 0, 'the head paints', { interval: 1, timeout: 10_000 });
+    const before = seen.events.length;
+    seen.el.time = 2.5;
+    await waitUntil(() => seen.frames.some((e) => e.detail.index === 75), 'frame 75 comes', { timeout: 10_000 });
+    await sleep(200);
+    expect(seen.events.slice(before).filter((e) => e.startsWith('frame'))).to.deep.equal(['frame 75']);
+    expect(readFrameCode(seen.el.canvas!)).to.equal(75);
+    expect(seen.errors).to.have.length(0);
+  });
+
+  it('a new src while the head decodes: the old file paints and announces nothing more, no frame is left open', async () => {
+    const seen = element(HOUR, 1.5);
+    await waitUntil(() => painted(seen.el) === 45 || seen.events.length > 0, 'the head paints', { interval: 1, timeout: 10_000 });
+    const before = seen.events.length;
+    seen.el.src = `${MEDIA}h264-nobframes.mp4`;
+    seen.el.time = 1;
+    await waitUntil(() => seen.frames.length > 0 && seen.frames[seen.frames.length - 1].detail.index === 30, 'the new file shows', { timeout: 10_000 });
+    await sleep(300);
+    expect(seen.events.slice(before)).to.deep.equal(['metadata', 'frame 30']);
+    expect(readFrameCode(seen.el.canvas!)).to.equal(30);
+    expect(seen.errors).to.have.length(0);
+    seen.el.remove();
+    await sleep(1300); // the element tears down 1 s after removal
+    expect(seen.el.getVideoPlaybackQuality().openVideoFrames).to.equal(0);
+  });
+
+  it('the whole table is read with range requests: the hour\'s media data is never fetched', async () => {
+    await executeServerCommand('request-log', { clear: true });
+    const seen = element(HOUR, 1.5);
+    await oneEvent(seen.el, 'frame');
+    const requests = (await executeServerCommand('request-log', { match: 'generated', details: true })) as { range?: string }[];
+    const asked = requests.map((r) => /^bytes=(\d+)-(\d+)$/.exec(r.range ?? ''));
+    expect(asked.every(Boolean), JSON.stringify(requests)).to.equal(true);
+    const total = asked.reduce((sum, m) => sum + Number(m![2]) - Number(m![1]) + 1, 0);
+    // The moov (~1.7 MB) and the head's GOPs; the file is 1.9 MB, but every copy reads the same bytes.
+    expect(total).to.be.lessThan(2.2e6);
+  });
+});
+
+describe('the head of a table is the start of the whole one', function () {
+  this.timeout(60_000);
+  const saved = { ...HEAD };
+  afterEach(() => Object.assign(HEAD, saved));
+
+  /** The head of `url` (taken after 40 samples, whatever the file's length) and the whole track. */
+  async function headAndWhole(url: string): Promise<{ head: HeadTrack | null; whole: VideoTrack }> {
+    Object.assign(HEAD, { after: 0, samples: 40 });
+    let head: HeadTrack | null = null;
+    const opened = await openMp4(new URL(url, location.href).href, {
+      signal: new AbortController().signal,
+      credentials: 'same-origin',
+      onHead: (h) => {
+        head = h;
+      },
+    });
+    opened.bytes.close();
+    await sleep(50); // the head is handed on once its first sample's bytes are checked
+    return { head, whole: opened.track };
+  }
+
+  const FILES = [
+    `${MEDIA}h264-bframes.mp4`,
+    `${MEDIA}h264-nobframes.mp4`,
+    `${MEDIA}h264-vfr.mp4`,
+    `${MEDIA}h265.mp4`,
+    `${MEDIA}av1.mp4`,
+    `${MEDIA}vp9.mp4`,
+    `${MEDIA}edge-annexb.mp4`,
+    `${MEDIA}edge-nosync-open.mp4`,
+    '/corpus/ios_hevc_main10_editlist_trimmed.mov',
+    '/corpus/ios_flir_h264_bframes_editlist_moovend.mp4',
+  ];
+  for (const url of FILES) {
+    it(url.split('/').pop()!, async () => {
+      const { head, whole } = await headAndWhole(url);
+      const keysInHead = Array.from(whole.samples.keys.subarray(0, 40)).filter(Boolean).length;
+      if (keysInHead < 2 && !head) return; // one GOP in 40 samples: no frame is sure to be in it
+      expect(head, 'a head is handed on').to.not.equal(null);
+      const { track, until } = head!;
+      const n = track.samples.count;
+      expect(n).to.equal(Math.min(40, whole.samples.count));
+      for (const field of ['offsets', 'sizes', 'keys', 'timestampsUs', 'durationsUs'] as const) {
+        const lastSample = n - 1; // the head's last sample does not last to the track's end
+        const part = Array.from(track.samples[field]).slice(0, field === 'durationsUs' ? lastSample : n);
+        expect(part, field).to.deep.equal(Array.from(whole.samples[field]).slice(0, part.length));
+      }
+      expect(track.timestampOffsetUs).to.equal(whole.timestampOffsetUs);
+      expect(track.codec).to.equal(whole.codec);
+      expect(until).to.be.greaterThan(track.frameTimestamps[0]);
+      // Every time before `until` picks the same frame in the head as in the whole track.
+      const shown = track.frameTimestamps.filter((t) => t < until);
+      expect(shown.length).to.be.greaterThan(0);
+      expect(shown).to.deep.equal(whole.frameTimestamps.slice(0, shown.length));
+    });
+  }
+});
