@@ -242,6 +242,14 @@ function makeCanvas(width, height) {
 
 let elementModule = null;
 
+/** Whether a canvas shows anything but black (a picture; the frame code of frame 0 is black). */
+function hasPicture(canvas) {
+  if (!canvas || !canvas.width || !canvas.height) return false;
+  const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+  for (let i = 0; i < data.length; i += 4) if (data[i] > 24 || data[i + 1] > 24 || data[i + 2] > 24) return true;
+  return false;
+}
+
 class ElementPlayer {
   async load() {
     elementModule ??= await import('/dist/rerun-video.min.js');
@@ -255,6 +263,15 @@ class ElementPlayer {
     });
     // phases of the first frame (the long scenario reports them): src -> metadata -> frame
     el.addEventListener('loadedmetadata', () => (this.metadataAt = now()), { once: true });
+    // and when a picture is first on the canvas, seen at an animation frame: a long file's
+    // head paints it before the events, which wait for the whole sample table
+    this.pictureAt = null;
+    const look = () => {
+      if (this.pictureAt !== null || !el.isConnected) return;
+      if (hasPicture(el.canvas)) this.pictureAt = now();
+      else requestAnimationFrame(look);
+    };
+    requestAnimationFrame(look);
     const t0 = (this.openedAt = now());
     el.src = url;
     await first;
@@ -738,6 +755,7 @@ async function runLong({ method, file, seeks = 15, seed = 1 } = {}) {
   // where the first frame's time goes: src -> metadata (for the element: the moov's bytes
   // fetched, then parsed) -> the first GOP fetched, decoded, painted
   result.metadataMs = player.metadataAt ? round(player.metadataAt - player.openedAt) : null;
+  if ('pictureAt' in player) result.firstPictureMs = player.pictureAt ? round(Math.min(player.pictureAt - player.openedAt, result.firstFrameMs)) : result.firstFrameMs;
   const fetched = fetchesOfFile().filter((e) => e.responseEnd <= (player.metadataAt ?? 0));
   result.metadataBytesAtMs = fetched.length ? round(Math.max(...fetched.map((e) => e.responseEnd)) - player.openedAt) : null;
   result.toFirstFrame = { requests: first.requests - start.requests, bytes: first.bytes - start.bytes };
