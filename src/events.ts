@@ -49,6 +49,26 @@ export class FrameEvent extends Event {
   }
 }
 
+/** Detail of `indexed`. */
+export interface IndexedDetail {
+  /** Every frame's count, as `frameCount` and `frameTimestamps.length` now are. */
+  frameCount: number;
+  duration: number;
+}
+
+/**
+ * Fired once per file (or fallback image sequence) when every frame is in `frameTimestamps`:
+ * right after `loadedmetadata` for a plain MP4 or a WebM, and for a fragmented MP4 once its
+ * last fragment has been read (until then `frameCount` and `frameTimestamps` hold the
+ * fragments read so far).
+ */
+export class IndexedEvent extends Event {
+  static readonly eventName = 'indexed';
+  constructor(readonly detail: IndexedDetail) {
+    super(IndexedEvent.eventName, init);
+  }
+}
+
 /** Why the video's codec cannot be decoded here. */
 export type UnsupportedCodecReason =
   /** There is no `VideoDecoder` (an insecure context, an old browser). */
@@ -95,6 +115,7 @@ declare global {
     // `loadedmetadata` and `error` already exist on HTMLElementEventMap with plain `Event`;
     // merging cannot narrow them, so listeners there read `(e as LoadedMetadataEvent).detail`.
     frame: FrameEvent;
+    indexed: IndexedEvent;
     'unsupported-codec': UnsupportedCodecEvent;
   }
 }

@@ -3,6 +3,7 @@
 import type { LitElement } from 'lit';
 import type {
   FrameEvent,
+  IndexedEvent,
   LoadedMetadataEvent,
   RerunVideoErrorEvent,
   UnsupportedCodecEvent,
@@ -37,6 +38,7 @@ export type RerunVideoProperties = Pick<
 export interface RerunVideoCustomEventMap {
   loadedmetadata: LoadedMetadataEvent;
   frame: FrameEvent;
+  indexed: IndexedEvent;
   'unsupported-codec': UnsupportedCodecEvent;
   error: RerunVideoErrorEvent;
 }

@@ -1,10 +1,12 @@
 export { RerunVideo, type RerunVideoEventMap } from './rerun-video.js';
 export {
   FrameEvent,
+  IndexedEvent,
   LoadedMetadataEvent,
   RerunVideoErrorEvent,
   UnsupportedCodecEvent,
   type FrameDetail,
+  type IndexedDetail,
   type MetadataDetail,
   type UnsupportedCodecDetail,
   type UnsupportedCodecReason,

@@ -5,6 +5,7 @@ import * as React from 'react';
 import { createComponent, type EventName } from '@lit/react';
 import type {
   FrameEvent,
+  IndexedEvent,
   LoadedMetadataEvent,
   RerunVideoErrorEvent,
   UnsupportedCodecEvent,
@@ -17,6 +18,8 @@ export type { RerunVideoProperties } from './framework-types.js';
 export type {
   FrameDetail,
   FrameEvent,
+  IndexedDetail,
+  IndexedEvent,
   LoadedMetadataEvent,
   MetadataDetail,
   RerunVideoErrorEvent,
@@ -30,6 +33,8 @@ export interface RerunVideoEventProps {
   onLoadedMetadata?: (event: LoadedMetadataEvent) => void;
   /** `frame`: a different frame has been painted. */
   onFrame?: (event: FrameEvent) => void;
+  /** `indexed`: every frame is in `frameTimestamps`. */
+  onIndexed?: (event: IndexedEvent) => void;
   /** `unsupported-codec`: the codec cannot be decoded here; the fallback (if any) follows. */
   onUnsupportedCodec?: (event: UnsupportedCodecEvent) => void;
   /** `error`: nothing can be shown for `src`. */
@@ -94,6 +99,7 @@ export const RerunVideo: React.ForwardRefExoticComponent<RerunVideoProps> = crea
   events: {
     onLoadedMetadata: 'loadedmetadata' as EventName<LoadedMetadataEvent>,
     onFrame: 'frame' as EventName<FrameEvent>,
+    onIndexed: 'indexed' as EventName<IndexedEvent>,
     onUnsupportedCodec: 'unsupported-codec' as EventName<UnsupportedCodecEvent>,
     onError: 'error' as EventName<RerunVideoErrorEvent>,
     ...MEDIA_EVENTS,
@@ -119,6 +125,7 @@ export type RerunVideoJSXProps = React.DetailedHTMLProps<
     crossorigin?: 'anonymous' | 'use-credentials' | '';
     onloadedmetadata?: (event: LoadedMetadataEvent) => void;
     onframe?: (event: FrameEvent) => void;
+    onindexed?: (event: IndexedEvent) => void;
     'onunsupported-codec'?: (event: UnsupportedCodecEvent) => void;
     onerror?: (event: RerunVideoErrorEvent) => void;
   };

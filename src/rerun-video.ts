@@ -4,6 +4,7 @@ import type { RerunVideoErrorInfo } from './errors.js';
 import type {
   FrameDetail,
   FrameEvent,
+  IndexedEvent,
   LoadedMetadataEvent,
   RerunVideoErrorEvent,
   UnsupportedCodecEvent,
@@ -19,6 +20,7 @@ import { VideoController, type RerunVideoPlaybackQuality, type VideoState } from
 export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'error'> & {
   loadedmetadata: LoadedMetadataEvent;
   frame: FrameEvent;
+  indexed: IndexedEvent;
   'unsupported-codec': UnsupportedCodecEvent;
   error: RerunVideoErrorEvent;
 };
@@ -33,6 +35,7 @@ export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'e
  *
  * @fires loadedmetadata - The video track is parsed. `detail: { duration, width, height, codec, frameCount }`.
  * @fires frame - A different frame has been painted. `detail: { timestamp, duration, index, requestedTime, source }`.
+ * @fires indexed - Every frame is in `frameTimestamps` (once per file: right after `loadedmetadata`, or for a fragmented MP4 once its last fragment is read). `detail: { frameCount, duration }`.
  * @fires unsupported-codec - The codec cannot be decoded here; the fallback (if any) is shown. `detail: { codec, reason: 'no-webcodecs' | 'hint' | 'config' | 'decoder', fallback }`.
  * @fires error - Nothing can be shown for `src`. `detail: { code: 'network' | 'format' | 'decode' | 'fallback', message }`.
  * @fires loadstart - A new `src` began to load.
@@ -335,6 +338,14 @@ export class RerunVideo extends LitElement {
   /** Every frame's presentation time in seconds, ascending (in fallback, the manifest's). */
   get frameTimestamps(): readonly number[] {
     return this.video.timestamps ?? [];
+  }
+
+  /**
+   * Whether `frameTimestamps` holds every frame: false until `loadedmetadata`, and for a
+   * fragmented MP4 until its last fragment is read (`indexed` then fires).
+   */
+  get indexed(): boolean {
+    return this.video.indexed;
   }
 
   /** `empty` | `loading` | `ready` | `fallback` | `error`, reflected as the `state` attribute for CSS. */

@@ -9,6 +9,7 @@ import {
 } from './errors.js';
 import {
   FrameEvent,
+  IndexedEvent,
   LoadedMetadataEvent,
   RerunVideoErrorEvent,
   UnsupportedCodecEvent,
@@ -172,6 +173,8 @@ export class VideoController implements ReactiveController {
   private released = false;
   /** A long recording's head, decoding the first frame while the whole table is read (see showHead). */
   private head: HeadShow | null = null;
+  /** The file (its OpenedVideo) or image sequence `indexed` was fired for. */
+  private indexedFor: object | null = null;
   /** The frame the head painted (its time), for the request it painted it for. */
   private early: { ticket: Ticket<number, FrameDetail>; timestamp: number } | null = null;
 
@@ -211,6 +214,12 @@ export class VideoController implements ReactiveController {
   }
 
   /** To the end of the last frame; the images' last frame lasts as long as the one before. */
+  /** Whether `timestamps` holds every frame (false while a fragmented MP4 is still being read). */
+  get indexed(): boolean {
+    if (this.images) return true;
+    return this.track !== null && (this.announced?.fragments?.complete ?? true);
+  }
+
   get duration(): number {
     if (this.track) return this.track.duration;
     const ts = this.images?.timestamps;
@@ -476,6 +485,7 @@ export class VideoController implements ReactiveController {
     this.run++;
     this.dropFile();
     this.announced = null;
+    this.indexedFor = null;
     this.closeSources();
     this.track = null;
     this.painted = null;
@@ -632,6 +642,7 @@ export class VideoController implements ReactiveController {
           }
           this.host.requestUpdate();
           if (durationChanged) this.observer.durationKnown();
+          if (this.announced === opened && this.indexed) this.announceIndexed(opened);
           this.serve();
         };
       }
@@ -650,6 +661,8 @@ export class VideoController implements ReactiveController {
           }),
         );
         if (run !== this.run) return; // a listener changed the inputs
+        if (this.indexed) this.announceIndexed(opened);
+        if (run !== this.run) return;
       }
       // Show the host's time even when nobody asked since the last frame (a reload).
       if (!this.requests.current) this.seek(this.host.time).catch(() => {});
@@ -710,12 +723,21 @@ export class VideoController implements ReactiveController {
       });
       this.host.requestUpdate();
       this.observer.durationKnown();
+      this.announceIndexed(this.images);
+      if (imagesRun !== this.imagesRun) return; // a listener changed the inputs
       if (!this.requests.current) this.seek(this.host.time).catch(() => {});
       else this.serve();
     } catch (error) {
       if (imagesRun !== this.imagesRun || isAbortError(error)) return;
       this.fail(error);
     }
+  }
+
+  /** Every frame's timestamp is known: `indexed`, once per file or image sequence. */
+  private announceIndexed(source: object): void {
+    if (this.indexedFor === source) return;
+    this.indexedFor = source;
+    this.host.dispatchEvent(new IndexedEvent({ frameCount: this.timestamps?.length ?? 0, duration: this.duration }));
   }
 
   /** Nothing can be shown for these inputs: one error event, and every request rejects. */

@@ -153,6 +153,19 @@ describe('<rerun-video> unsupported codecs and the JPEG fallback', function () {
     expect(await mp4Requests()).to.deep.equal([]);
   });
 
+  it('the image sequence is indexed whole: `indexed` once, with the manifest\'s frames', async () => {
+    const { el } = create({ src: H265, fallback: FRAMES, time: timestamps[45] });
+    cleanup.push(el);
+    const indexed: number[] = [];
+    el.addEventListener('indexed', (e) => indexed.push(e.detail.frameCount));
+    await appendWithoutWebCodecs(el);
+    await waitUntil(() => indexed.length > 0, 'indexed', { timeout: 20_000 });
+    await sleep(200);
+    expect(indexed).to.deep.equal([timestamps.length]);
+    expect(el.indexed).to.equal(true);
+    expect(el.frameCount).to.equal(timestamps.length);
+  });
+
   it('a decoder that reports NotSupportedError on configure: reason decoder, then the fallback', async () => {
     const Real = VideoDecoder;
     // Fault injection only: a real decoder whose configure() fails as an unsupported one does.

@@ -7,7 +7,7 @@ import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import { executeServerCommand } from '@web/test-runner-commands';
 import '../src/index.js';
 import type { RerunVideo } from '../src/index.js';
-import type { RerunVideoErrorEvent } from '../src/events.js';
+import type { IndexedEvent, RerunVideoErrorEvent } from '../src/events.js';
 import { openMp4 } from '../src/mp4/open-mp4.js';
 import { readFrameCode } from './helpers/frame-code.js';
 import { MEDIA, fixtureInfo, sleep } from './helpers/media.js';
@@ -287,6 +287,51 @@ describe('<rerun-video> fragmented MP4 over range requests', function () {
   const at = (info: { timestamps: number[] }, frame: number) => info.timestamps[frame] + 1e-5;
 
   const sent = (requests: LoggedRequest[]) => requests.reduce((sum, request) => sum + (request.bytes ?? 0), 0);
+
+  /** Events in order, with what `frameCount` and `indexed` said as each fired. */
+  function recordTable(el: RerunVideo): string[] {
+    const seen: string[] = [];
+    for (const type of ['loadedmetadata', 'indexed'] as const) {
+      el.addEventListener(type, (e) => {
+        const detail = type === 'indexed' ? ` detail ${(e as IndexedEvent).detail.frameCount}` : '';
+        seen.push(`${type} frameCount ${el.frameCount} indexed ${el.indexed}${detail}`);
+      });
+    }
+    return seen;
+  }
+
+  for (const { name, index } of FRAGMENTED) {
+    for (const ranged of [true, false]) {
+      it(`${name} (${index})${ranged ? '' : ' without ranges'}: \`indexed\` fires once, when the last fragment is read`, async () => {
+        const info = await fixtureInfo(name);
+        const { el, errors } = element({ src: `${MEDIA}${name}.mp4${ranged ? '' : '?norange'}`, time: 0 });
+        const seen = recordTable(el);
+        expect(el.indexed).to.equal(false);
+        document.body.append(el);
+        await waitUntil(() => seen.length >= 2, '`indexed` fires', { timeout: 20_000 });
+        await sleep(300);
+        expect(errors).to.have.length(0);
+        expect(seen).to.have.length(2);
+        // At loadedmetadata the first fragments are read, not all 15.
+        expect(seen[0]).to.match(/^loadedmetadata frameCount \d+ indexed false$/);
+        expect(Number(/frameCount (\d+)/.exec(seen[0])![1])).to.be.lessThan(info.frameCount);
+        const total = info.frameCount;
+        expect(seen[1]).to.equal(`indexed frameCount ${total} indexed true detail ${total}`);
+        expect(el.frameTimestamps.map((t) => Math.round(t * 1e5))).to.deep.equal(info.timestamps.map((t) => Math.round(t * 1e5)));
+      });
+    }
+  }
+
+  it('a plain MP4: `indexed` right after loadedmetadata, before the first frame', async () => {
+    const { el, errors } = element({ src: `${MEDIA}h264-bframes.mp4`, time: 1 });
+    const seen = recordTable(el);
+    el.addEventListener('frame', () => seen.push('frame'));
+    document.body.append(el);
+    await oneEvent(el, 'frame');
+    await sleep(200);
+    expect(seen).to.deep.equal(['loadedmetadata frameCount 90 indexed true', 'indexed frameCount 90 indexed true detail 90', 'frame']);
+    expect(errors).to.have.length(0);
+  });
 
   for (const { name, index } of FRAGMENTED) {
     describe(`${name} (${index})`, () => {

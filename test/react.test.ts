@@ -35,6 +35,7 @@ describe('rerun-video/react', function () {
   it('renders <rerun-video> with properties set, and onFrame gets the frame for time', async () => {
     const frames: FrameEvent[] = [];
     const metadata: LoadedMetadataEvent[] = [];
+    const indexed: number[] = [];
     const ref = createRef<RerunVideoElement>();
     render(
       createElement(RerunVideo, {
@@ -44,6 +45,7 @@ describe('rerun-video/react', function () {
         style: { width: '320px', height: '240px' },
         onFrame: (e) => frames.push(e),
         onLoadedMetadata: (e) => metadata.push(e),
+        onIndexed: (e) => indexed.push(e.detail.frameCount),
       }),
     );
     const el = container.querySelector('rerun-video')!;
@@ -55,6 +57,7 @@ describe('rerun-video/react', function () {
     expect(frames[0].detail.requestedTime).to.equal(1);
     expect(metadata).to.have.length(1);
     expect(metadata[0].detail.frameCount).to.equal(90);
+    expect(indexed).to.deep.equal([90]);
     expect(readFrameCode(el.canvas!)).to.equal(30);
 
     // A new prop value is a new seek; a new handler replaces the old one.
