@@ -225,11 +225,10 @@ if (!index) {
         const expected = entry.pts_time;
         if (entry.fragmented) {
           // A fragmented file shows its first frame from the first fragment; the table grows as a
-          // background walk reads the other moofs (slowest in Firefox here: up to ~2 s).
+          // background walk reads the other moofs (slowest in Firefox here: up to ~2 s), and
+          // `indexed` says when it is whole.
           const grown = el;
-          await waitUntil(() => grown.frameCount >= expected.length, `frameCount stayed ${grown.frameCount} of ${expected.length}`, {
-            timeout: 30_000,
-          }).catch(() => {});
+          await waitUntil(() => grown.indexed, `not indexed: frameCount ${grown.frameCount} of ${expected.length}`, { timeout: 30_000 }).catch(() => {});
         }
         result.frameCount = el.frameCount;
         expect(el.frameCount, 'frameCount').to.equal(expected.length);
