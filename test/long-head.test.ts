@@ -13,7 +13,7 @@ import type { FrameEvent, RerunVideoErrorEvent } from '../src/events.js';
 import { HEAD, openMp4, type HeadTrack } from '../src/mp4/open-mp4.js';
 import type { VideoTrack } from '../src/mp4/video-track.js';
 import { readFrameCode } from './helpers/frame-code.js';
-import { MEDIA, sleep } from './helpers/media.js';
+import { MEDIA, canDecode, sleep } from './helpers/media.js';
 
 /** An hour of h264-bframes (90 frames, B-frames, an edit list): 108,000 samples, moov at the end. */
 const HOUR = '/generated/h264-bframes-x1200.mp4';
@@ -131,6 +131,26 @@ describe('a long recording shows its first frame from the head of its table', fu
     seen.el.remove();
     await sleep(1300); // the element tears down 1 s after removal
     expect(seen.el.getVideoPlaybackQuality().openVideoFrames).to.equal(0);
+  });
+
+  it('a long file this browser cannot decode: the head paints nothing, then unsupported-codec as for any file', async () => {
+    // 24,000 samples of H.265: decoded in WebKit; Chromium and Firefox have no H.265 decoder.
+    const decodable = await canDecode('hvc1.1.6.L60.90');
+    const seen = element('/generated/h265-x400.mp4', 1.5);
+    const unsupported: string[] = [];
+    seen.el.addEventListener('unsupported-codec', (e) => unsupported.push(e.detail.reason));
+    await waitUntil(() => seen.frames.length > 0 || unsupported.length > 0 || seen.errors.length > 0, 'a frame or unsupported-codec', { timeout: 20_000 });
+    await sleep(300);
+    expect(seen.errors).to.have.length(0);
+    if (decodable) {
+      expect(seen.events).to.deep.equal(['metadata', 'frame 45']);
+      expect(readFrameCode(seen.el.canvas!)).to.equal(45);
+    } else {
+      expect(unsupported).to.deep.equal(['config']);
+      expect(seen.events).to.deep.equal([]);
+      expect(painted(seen.el), 'nothing painted').to.equal(-1);
+      expect(seen.el.state).to.equal('fallback');
+    }
   });
 
   it('the whole table is read with range requests: the hour\'s media data is never fetched', async () => {
