@@ -107,8 +107,16 @@ export class StreamedBytes implements ByteSource {
   }
 }
 
-/** Fetches `[start, end)` of the file, exactly. */
-export type RangeReader = (start: number, end: number, signal: AbortSignal) => Promise<Uint8Array>;
+/**
+ * Fetches `[start, end)` of the file, exactly. `onBytes`, when given, hears of the bytes as they
+ * arrive: the buffer the result will be, and how much of it is filled.
+ */
+export type RangeReader = (
+  start: number,
+  end: number,
+  signal: AbortSignal,
+  onBytes?: (buffer: Uint8Array, received: number) => void,
+) => Promise<Uint8Array>;
 
 /** Block size of the cache: reads are rounded out to whole blocks. */
 const BLOCK = 64 * 1024;
@@ -129,8 +137,8 @@ export class CachedSource implements ByteSource {
   static readonly PROBE_BYTES = 4 * BLOCK;
 
   private readonly blocks = new Map<number, Uint8Array>();
+  /** Blocks being fetched: each resolves as soon as its own bytes are in. */
   private readonly pending = new Map<number, Promise<Uint8Array>>();
-  private readonly pendingStart = new Map<Promise<Uint8Array>, number>();
   private held = 0;
   private readonly abort = new AbortController();
 
@@ -202,7 +210,7 @@ export class CachedSource implements ByteSource {
     for (let b = Math.floor(offset / BLOCK); b <= last; b++) {
       if (this.blocks.has(b) || this.pending.has(b)) continue;
       const end = this.missingRun(b, last);
-      this.fetchBlocks(b, end).catch(() => {}); // a read of these bytes reports the failure
+      void this.fetchBlocks(b, end); // a read of these bytes reports a failure
       b = end;
     }
   }
@@ -221,39 +229,54 @@ export class CachedSource implements ByteSource {
   }
 
   /** Loads block `b` (with the missing blocks after it, up to `last` or the read-ahead). */
-  private async load(b: number, last: number): Promise<Uint8Array> {
+  private load(b: number, last: number): Promise<Uint8Array> {
+    // Another read may be fetching it; its bytes serve this one even if the cache let go of them.
     const inFlight = this.pending.get(b);
-    if (inFlight) {
-      // Another read is fetching it; its bytes serve this one even if the cache let go of them.
-      const [from, bytes] = [this.pendingStart.get(inFlight)!, await inFlight];
-      return bytes.slice((b - from) * BLOCK, (b - from + 1) * BLOCK);
-    }
+    if (inFlight) return inFlight;
     const lastBlock = Math.floor((this.size - 1) / BLOCK);
-    const bytes = await this.fetchBlocks(b, this.missingRun(b, Math.min(lastBlock, Math.max(last, b + READ_AHEAD_BLOCKS - 1))));
-    return bytes.subarray(0, BLOCK);
+    return this.fetchBlocks(b, this.missingRun(b, Math.min(lastBlock, Math.max(last, b + READ_AHEAD_BLOCKS - 1))));
   }
 
-  /** Fetches blocks `b..end` in one request into the cache; resolves with their bytes. */
+  /**
+   * Fetches blocks `b..end` in one request into the cache. Each block is stored, and its
+   * readers served, as soon as its bytes are in: a seek's key frame is decoded while the rest of
+   * its GOP is still on the way. Resolves with block `b`'s bytes.
+   */
   private fetchBlocks(b: number, end: number): Promise<Uint8Array> {
     const start = b * BLOCK;
     const stop = Math.min(this.size, (end + 1) * BLOCK);
-    const loading = (async () => {
-      if (this.abort.signal.aborted) throw abortError('The file was closed');
-      const bytes = await this.fetchRange(start, stop, this.abort.signal);
-      if (bytes.byteLength !== stop - start) {
-        throw new RerunVideoError('network', `Asked for bytes ${start}..${stop} and got ${bytes.byteLength} bytes.`);
+    const settle = new Map<number, { resolve(bytes: Uint8Array): void; reject(error: unknown): void }>();
+    for (let k = b; k <= end; k++) {
+      const block = new Promise<Uint8Array>((resolve, reject) => settle.set(k, { resolve, reject }));
+      block.catch(() => {}); // a block nobody reads may fail unheard; its readers hear it
+      this.pending.set(k, block);
+    }
+    const first = this.pending.get(b)!;
+    let next = b;
+    const publish = (buffer: Uint8Array, received: number) => {
+      for (; next <= end && received >= Math.min(stop, (next + 1) * BLOCK) - start; next++) {
+        const bytes = buffer.slice((next - b) * BLOCK, Math.min(stop, (next + 1) * BLOCK) - start);
+        this.store(next, bytes);
+        settle.get(next)!.resolve(bytes);
+        this.pending.delete(next);
       }
-      for (let k = b; k <= end; k++) this.store(k, bytes.slice((k - b) * BLOCK, Math.min(bytes.byteLength, (k - b + 1) * BLOCK)));
-      return bytes;
-    })();
-    this.pendingStart.set(loading, b);
-    for (let k = b; k <= end; k++) this.pending.set(k, loading);
-    const done = () => {
-      this.pendingStart.delete(loading);
-      for (let k = b; k <= end; k++) if (this.pending.get(k) === loading) this.pending.delete(k);
     };
-    loading.then(done, done);
-    return loading;
+    void (async () => {
+      try {
+        if (this.abort.signal.aborted) throw abortError('The file was closed');
+        const bytes = await this.fetchRange(start, stop, this.abort.signal, publish);
+        if (bytes.byteLength !== stop - start) {
+          throw new RerunVideoError('network', `Asked for bytes ${start}..${stop} and got ${bytes.byteLength} bytes.`);
+        }
+        publish(bytes, bytes.byteLength);
+      } catch (error) {
+        for (let k = next; k <= end; k++) {
+          settle.get(k)!.reject(error);
+          this.pending.delete(k);
+        }
+      }
+    })();
+    return first;
   }
 
   private store(b: number, block: Uint8Array): void {
@@ -291,7 +314,7 @@ export function parseContentRange(header: string | null): { start: number; end: 
 
 /** Reads byte ranges of `url` with `Range` requests; each must come back as that 206. */
 export function httpRangeReader(url: string, label: string, credentials: RequestCredentials): RangeReader {
-  return async (start, end, signal) => {
+  return async (start, end, signal, onBytes) => {
     let response: Response;
     try {
       response = await fetch(url, { signal, credentials, headers: { Range: `bytes=${start}-${end - 1}` } });
@@ -310,9 +333,25 @@ export function httpRangeReader(url: string, label: string, credentials: Request
       );
     }
     try {
-      return new Uint8Array(await response.arrayBuffer());
+      if (!onBytes || !response.body) return new Uint8Array(await response.arrayBuffer());
+      const reader = response.body.getReader();
+      // Read as it arrives, so the caller can use the first bytes before the last are in.
+      const buffer = new Uint8Array(end - start);
+      let received = 0;
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (received + value.byteLength > buffer.byteLength) {
+          reader.cancel().catch(() => {});
+          throw new RerunVideoError('network', `Asked ${label} for bytes ${start}..${end} and got more.`);
+        }
+        buffer.set(value, received);
+        received += value.byteLength;
+        onBytes(buffer, received);
+      }
+      return received === buffer.byteLength ? buffer : buffer.subarray(0, received);
     } catch (error) {
-      if (isAbortError(error)) throw error;
+      if (isAbortError(error) || error instanceof RerunVideoError) throw error;
       throw new RerunVideoError('network', `The download of bytes ${start}..${end} of ${label} failed: ${(error as Error).message}`);
     }
   };

@@ -52,6 +52,29 @@ describe('CachedSource', () => {
     expect(requests).to.have.length(1);
   });
 
+  it('a block is served as soon as its bytes are in, before the rest of its request; a failure later costs only the blocks not in', async () => {
+    let finish: (ok: boolean) => void = () => {};
+    const gate = new Promise<boolean>((resolve) => (finish = resolve));
+    const requests: Array<[number, number]> = [];
+    // Two blocks' worth of bytes: the first 64 KiB arrive at once, the rest when the gate opens.
+    const reader = async (start: number, end: number, _signal: AbortSignal, onBytes?: (buffer: Uint8Array, received: number) => void) => {
+      requests.push([start, end]);
+      const buffer = new Uint8Array(end - start).map((_, i) => (start + i) % 251);
+      onBytes?.(buffer, 65536);
+      if (!(await gate)) throw new Error('connection dropped');
+      return buffer;
+    };
+    const source = new CachedSource(1_000_000, reader);
+    const first = source.read(100, 1000);
+    const second = source.read(70_000, 1000).catch((error: unknown) => error);
+    expectBytes(await first, 100); // the request is still open
+    expect(requests).to.deep.equal([[0, 131072]]);
+    finish(false);
+    expect(await second).to.be.instanceOf(Error);
+    expectBytes(await source.read(200, 10), 200); // kept
+    expect(requests).to.have.length(1);
+  });
+
   it('past the end is a MissingBytesError; a short answer is a network error', async () => {
     const source = new CachedSource(1000, file().reader);
     const past = await source.read(900, 200).catch((error: unknown) => error);
