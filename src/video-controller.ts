@@ -213,13 +213,13 @@ export class VideoController implements ReactiveController {
     return this.track?.frameTimestamps ?? this.images?.timestamps ?? null;
   }
 
-  /** To the end of the last frame; the images' last frame lasts as long as the one before. */
   /** Whether `timestamps` holds every frame (false while a fragmented MP4 is still being read). */
   get indexed(): boolean {
     if (this.images) return true;
     return this.track !== null && (this.announced?.fragments?.complete ?? true);
   }
 
+  /** To the end of the last frame; the images' last frame lasts as long as the one before. */
   get duration(): number {
     if (this.track) return this.track.duration;
     const ts = this.images?.timestamps;
@@ -570,7 +570,7 @@ export class VideoController implements ReactiveController {
     );
   }
 
-
+  /** Lets the head's decoder go (its picture stays on the canvas). */
   private dropHead(): void {
     this.head?.decoder?.close();
     this.head = null;
