@@ -146,14 +146,17 @@ export class CachedSource implements ByteSource {
     readonly size: number,
     private readonly fetchRange: RangeReader,
     private readonly budget = DEFAULT_CACHE_BYTES,
-    head?: Uint8Array,
-  ) {
-    // The probe's bytes, in whole blocks (the last one too when it is the whole file).
-    if (head) {
-      for (let b = 0; (b + 1) * BLOCK <= head.byteLength || (b * BLOCK < head.byteLength && head.byteLength >= size); b++) {
-        this.store(b, head.slice(b * BLOCK, Math.min(head.byteLength, (b + 1) * BLOCK)));
-      }
-    }
+  ) {}
+
+  /**
+   * Takes the first `length` bytes of the file from a response already on its way (the probe):
+   * its whole blocks (the last one too when it ends the file) are served as they arrive, as a
+   * request of the cache's own would be, so the first box is read before the probe is done.
+   */
+  adopt(length: number, read: (wanted: number, onBytes: (buffer: Uint8Array, received: number) => void) => Promise<Uint8Array>): void {
+    const end = length >= this.size ? this.size : Math.floor(length / BLOCK) * BLOCK;
+    if (end === 0) read(0, () => {}).catch(() => {}); // no whole block: let the response go
+    else void this.fetchBlocks(0, Math.ceil(end / BLOCK) - 1, (start, stop, _signal, onBytes) => read(stop - start, onBytes!));
   }
 
   /** Bytes held in the cache now. */
@@ -242,7 +245,7 @@ export class CachedSource implements ByteSource {
    * readers served, as soon as its bytes are in: a seek's key frame is decoded while the rest of
    * its GOP is still on the way. Resolves with block `b`'s bytes.
    */
-  private fetchBlocks(b: number, end: number): Promise<Uint8Array> {
+  private fetchBlocks(b: number, end: number, fetchRange: RangeReader = this.fetchRange): Promise<Uint8Array> {
     const start = b * BLOCK;
     const stop = Math.min(this.size, (end + 1) * BLOCK);
     const settle = new Map<number, { resolve(bytes: Uint8Array): void; reject(error: unknown): void }>();
@@ -264,7 +267,7 @@ export class CachedSource implements ByteSource {
     void (async () => {
       try {
         if (this.abort.signal.aborted) throw abortError('The file was closed');
-        const bytes = await this.fetchRange(start, stop, this.abort.signal, publish);
+        const bytes = await fetchRange(start, stop, this.abort.signal, publish);
         if (bytes.byteLength !== stop - start) {
           throw new RerunVideoError('network', `Asked for bytes ${start}..${stop} and got ${bytes.byteLength} bytes.`);
         }
@@ -332,27 +335,37 @@ export function httpRangeReader(url: string, label: string, credentials: Request
           ': the server does not serve byte ranges consistently.',
       );
     }
-    try {
-      if (!onBytes || !response.body) return new Uint8Array(await response.arrayBuffer());
-      const reader = response.body.getReader();
-      // Read as it arrives, so the caller can use the first bytes before the last are in.
-      const buffer = new Uint8Array(end - start);
-      let received = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (received + value.byteLength > buffer.byteLength) {
-          reader.cancel().catch(() => {});
-          throw new RerunVideoError('network', `Asked ${label} for bytes ${start}..${end} and got more.`);
-        }
-        buffer.set(value, received);
-        received += value.byteLength;
-        onBytes(buffer, received);
-      }
-      return received === buffer.byteLength ? buffer : buffer.subarray(0, received);
-    } catch (error) {
-      if (isAbortError(error) || error instanceof RerunVideoError) throw error;
-      throw new RerunVideoError('network', `The download of bytes ${start}..${end} of ${label} failed: ${(error as Error).message}`);
-    }
+    return readBody(response, end - start, onBytes, `bytes ${start}..${end} of ${label}`);
   };
+}
+
+/**
+ * The first `length` bytes of a response's body (fewer if it ends before; the rest is not
+ * read), told to `onBytes` as they arrive so the first can be used before the last are in.
+ */
+export async function readBody(
+  response: Response,
+  length: number,
+  onBytes: ((buffer: Uint8Array, received: number) => void) | undefined,
+  what: string,
+): Promise<Uint8Array> {
+  try {
+    if (!onBytes || !response.body) return new Uint8Array(await response.arrayBuffer());
+    const reader = response.body.getReader();
+    const buffer = new Uint8Array(length);
+    let received = 0;
+    while (received < length) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      const part = value.subarray(0, length - received);
+      buffer.set(part, received);
+      received += part.byteLength;
+      onBytes(buffer, received);
+    }
+    if (received === length) reader.cancel().catch(() => {}); // anything after it is not wanted
+    return received === length ? buffer : buffer.subarray(0, received);
+  } catch (error) {
+    if (isAbortError(error)) throw error;
+    throw new RerunVideoError('network', `The download of ${what} failed: ${(error as Error).message}`);
+  }
 }

@@ -1,5 +1,5 @@
 import { RerunVideoError, isAbortError } from '../errors.js';
-import { CachedSource, StreamedBytes, httpRangeReader, blobReader, parseContentRange, type ByteSource } from './byte-source.js';
+import { CachedSource, StreamedBytes, httpRangeReader, blobReader, parseContentRange, readBody, type ByteSource } from './byte-source.js';
 
 export interface SourceOptions {
   signal: AbortSignal;
@@ -51,17 +51,11 @@ export async function openUrl(url: string, { signal, credentials, cacheBytes }: 
   }
   const range = response.status === 206 ? parseContentRange(response.headers.get('content-range')) : null;
   if (range && range.start === 0 && range.total !== null && range.end <= range.total) {
-    let head: Uint8Array;
-    try {
-      head = new Uint8Array(await response.arrayBuffer());
-    } catch (error) {
-      if (isAbortError(error)) throw error;
-      throw new RerunVideoError('network', `The download of ${label} failed: ${(error as Error).message}`);
-    }
-    if (head.byteLength !== range.end) {
-      throw new RerunVideoError('network', `${label}: the server sent ${head.byteLength} bytes for a range of ${range.end}.`);
-    }
-    return new CachedSource(range.total, httpRangeReader(url, label, credentials), cacheBytes, head);
+    // The probe's body goes into the cache as it arrives: the first box header is read from
+    // its first block, and the next request (a moov past the probe) goes out meanwhile.
+    const source = new CachedSource(range.total, httpRangeReader(url, label, credentials), cacheBytes);
+    source.adopt(range.end, (wanted, onBytes) => readBody(response, wanted, onBytes, label));
+    return source;
   }
   if (response.status === 206) {
     response.body?.cancel().catch(() => {});

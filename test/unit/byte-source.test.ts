@@ -75,6 +75,28 @@ describe('CachedSource', () => {
     expect(requests).to.have.length(1);
   });
 
+  it('adopts a response on its way (the probe): its whole blocks are read from it as they arrive, the rest by range', async () => {
+    const { requests, reader } = file();
+    const source = new CachedSource(1_000_000, reader);
+    let open: (done: boolean) => void = () => {};
+    const rest = new Promise<boolean>((resolve) => (open = resolve));
+    const asked: number[] = [];
+    // 100,000 bytes on their way: one whole block, served before the rest arrives.
+    source.adopt(100_000, async (wanted, onBytes) => {
+      asked.push(wanted);
+      const buffer = new Uint8Array(wanted).map((_, i) => i % 251);
+      onBytes(buffer, 65536);
+      await rest;
+      return buffer;
+    });
+    expect(asked).to.deep.equal([65536]); // whole blocks only
+    expectBytes(await source.read(10, 100), 10);
+    expect(requests).to.have.length(0);
+    open(true);
+    expectBytes(await source.read(70_000, 100), 70_000); // past the adopted block: a range request
+    expect(requests).to.have.length(1);
+  });
+
   it('past the end is a MissingBytesError; a short answer is a network error', async () => {
     const source = new CachedSource(1000, file().reader);
     const past = await source.read(900, 200).catch((error: unknown) => error);
