@@ -171,6 +171,10 @@ export class CachedSource implements ByteSource {
     const out = new Uint8Array(length);
     const first = Math.floor(offset / BLOCK);
     const last = Math.floor((end - 1) / BLOCK);
+    // Every block is asked for before any is waited for: the missing ones in one request (or one
+    // per run), at once, even when blocks before them are still on their way (the probe's, for a
+    // moov that goes past it). Each comes as its bytes, whatever the cache lets go of meanwhile.
+    const parts: Array<Uint8Array | Promise<Uint8Array>> = [];
     for (let b = first; b <= last && length > 0; b++) {
       const cached = this.blocks.get(b);
       if (cached) {
@@ -178,7 +182,11 @@ export class CachedSource implements ByteSource {
         this.blocks.delete(b);
         this.blocks.set(b, cached);
       }
-      const block = cached ?? (await this.load(b, last));
+      parts.push(cached ?? this.load(b, last));
+    }
+    for (let k = 0; k < parts.length; k++) {
+      const b = first + k;
+      const block = await parts[k];
       const from = Math.max(offset, b * BLOCK);
       const to = Math.min(end, (b + 1) * BLOCK);
       out.set(block.subarray(from - b * BLOCK, to - b * BLOCK), from - offset);

@@ -97,6 +97,22 @@ describe('CachedSource', () => {
     expect(requests).to.have.length(1);
   });
 
+  it('a read asks for its missing blocks at once, while blocks before them are still on their way', async () => {
+    const { requests, reader } = file();
+    const source = new CachedSource(1_000_000, reader);
+    let open: (done: boolean) => void = () => {};
+    const rest = new Promise<boolean>((resolve) => (open = resolve));
+    source.adopt(65536, async (wanted) => {
+      await rest; // the probe's one block is slow to come
+      return new Uint8Array(wanted).map((_, i) => i % 251);
+    });
+    const read = source.read(100, 300_000);
+    await Promise.resolve();
+    expect(requests, 'asked for before the probe is in').to.deep.equal([[65536, 327680]]);
+    open(true);
+    expectBytes(await read, 100);
+  });
+
   it('past the end is a MissingBytesError; a short answer is a network error', async () => {
     const source = new CachedSource(1000, file().reader);
     const past = await source.read(900, 200).catch((error: unknown) => error);
