@@ -186,7 +186,8 @@ export class CachedSource implements ByteSource {
     }
     for (let k = 0; k < parts.length; k++) {
       const b = first + k;
-      const block = await parts[k];
+      const part = parts[k];
+      const block = part instanceof Uint8Array ? part : await part; // no microtask for a cached block
       const from = Math.max(offset, b * BLOCK);
       const to = Math.min(end, (b + 1) * BLOCK);
       out.set(block.subarray(from - b * BLOCK, to - b * BLOCK), from - offset);
