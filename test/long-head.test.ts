@@ -202,10 +202,11 @@ describe('the head of a table is the start of the whole one', function () {
     '/corpus/ios_flir_h264_bframes_editlist_moovend.mp4',
   ];
   for (const url of FILES) {
-    it(url.split('/').pop()!, async () => {
+    it(url.split('/').pop()!, async function () {
       const { head, whole } = await headAndWhole(url);
       const keysInHead = Array.from(whole.samples.keys.subarray(0, 40)).filter(Boolean).length;
-      if (keysInHead < 2 && !head) return; // one GOP in 40 samples: no frame is sure to be in it
+      // One key frame in 40 samples: no frame before it, so no head to compare (reported as skipped).
+      if (keysInHead < 2 && !head) this.skip();
       expect(head, 'a head is handed on').to.not.equal(null);
       const { track, until } = head!;
       const n = track.samples.count;
