@@ -1,11 +1,11 @@
 import { MissingBytesError, RerunVideoError, isAbortError } from '../errors.js';
 import { repairAnnexB } from './annexb.js';
-import { StreamedBytes, type ByteSource } from './byte-source.js';
+import { CachedSource, StreamedBytes, type ByteSource } from './byte-source.js';
 import type { FragmentedTrack, GrowingTrack } from './fragmented-track.js';
 import { firstVideoTrack, parseMovie, type Movie, type TrackHeader } from './movie.js';
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
 import { Slices } from '../slices.js';
-import { SampleTableError, checkBoxes, readSampleTable, sampleCount, type Box, type SampleTable } from './sample-table.js';
+import { SampleTableError, checkBoxes, readSampleTable, sampleCount, type SampleTable } from './sample-table.js';
 import { buildVideoTrack, type VideoTrack } from './video-track.js';
 
 /** Top-level box types a real MP4/QuickTime file can start with. */
@@ -39,9 +39,10 @@ export interface HeadTrack {
 /**
  * When a file is long enough to show its head first (samples in its table), how many samples
  * the head holds, and how long the rest of the table waits for the head's frame at most (ms).
- * Tests lower `after` to take this path with small files.
+ * A `moov` larger than `partsAfter` bytes is read for its head in parts first (readMoovHead).
+ * Tests lower `after` and `partsAfter` to take these paths with small files.
  */
-export const HEAD = { after: 20_000, samples: 900, waitMs: 200 };
+export const HEAD = { after: 20_000, samples: 900, waitMs: 200, partsAfter: CachedSource.PROBE_BYTES };
 
 export interface OpenedVideo {
   /** The track as known now (a fragmented file's grows: see `fragments`). */
@@ -128,21 +129,19 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
 }
 
 /**
- * Builds the head of a long track, hands it on, and waits (a while at most) for what is done
- * with it. A head that does not build is left out: the whole table's read reports the damage.
+ * Builds the head of a long plain MP4's track from its `moov` (whole, or with only the head's
+ * parts: readMoovHead), hands it on, and waits (a while at most) for what is done with it. A
+ * head that does not build is left out: the whole table's read reports the damage.
  */
-async function readHead(
-  movie: Movie,
-  video: TrackHeader,
-  data: Uint8Array,
-  stbl: Box,
-  source: ByteSource,
-  slices: Slices,
-  onHead: NonNullable<OpenOptions['onHead']>,
-): Promise<void> {
+async function readHead(moov: Uint8Array | null, source: ByteSource, slices: Slices, onHead: NonNullable<OpenOptions['onHead']>): Promise<void> {
   let track: VideoTrack;
   try {
-    const table = await readSampleTable(data, stbl, slices, HEAD.samples);
+    if (!moov) return;
+    checkBoxes(moov);
+    const movie = parseMovie(moov);
+    const video = firstVideoTrack(movie);
+    if (movie.fragmented || !video?.stbl || sampleCount(moov, video.stbl) <= HEAD.after) return;
+    const table = await readSampleTable(moov, video.stbl, slices, HEAD.samples);
     if (!table) return;
     track = await buildVideoTrack(movie, video, table, slices, { head: true });
   } catch {
@@ -155,9 +154,121 @@ async function readHead(
   const until = track.frameTimestamps[last];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, HEAD.waitMs)));
-  const shown = repairAnnexB(track, source).then((repaired) => onHead({ ...repaired, until }));
+  const shown = repairAnnexB(track, new HeadBytes(source)).then((repaired) => onHead({ ...repaired, until }));
   await Promise.race([shown, waited]).catch(() => {});
   clearTimeout(timer);
+}
+
+/**
+ * The head's view of the file: a GOP the cache does not hold yet is fetched by itself when
+ * the decoder announces it (`prefetch`), so the head's frame is not held up behind the whole
+ * moov's read, which streams the blocks the first samples share with the moov's end last.
+ */
+class HeadBytes implements ByteSource {
+  private readonly held: Array<{ offset: number; end: number; bytes: Promise<Uint8Array> }> = [];
+
+  constructor(private readonly source: ByteSource) {}
+
+  get size(): number | null {
+    return this.source.size;
+  }
+
+  has(offset: number, length: number): boolean {
+    return this.source.has(offset, length);
+  }
+
+  prefetch(offset: number, length: number): void {
+    const { source } = this;
+    if (!source.peek || source.has(offset, length) || this.held.some((h) => h.offset <= offset && offset + length <= h.end)) return;
+    const bytes = source.peek(offset, length);
+    bytes.catch(() => {}); // its reads hear of a failure
+    this.held.push({ offset, end: offset + length, bytes });
+    if (this.held.length > 2) this.held.shift();
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const held = this.held.find((h) => h.offset <= offset && offset + length <= h.end);
+    if (this.source.has(offset, length) || !this.source.peek) return this.source.read(offset, length);
+    if (!held) return this.source.peek(offset, length); // the first sample, read to tell its format
+    const bytes = await held.bytes;
+    return bytes.slice(offset - held.offset, offset - held.offset + length);
+  }
+
+  /** The file is the whole track's too: only what the head holds is let go. */
+  close(): void {
+    this.held.length = 0;
+  }
+}
+
+/** Boxes readMoovHead walks into: the path from the moov to each track's sample tables. */
+const WALKED = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'edts']);
+/** The sample tables: bytes before the entries, bytes per entry (stz2 at most 16 bits). */
+const TABLES: Record<string, [header: number, entry: number]> = {
+  stts: [8, 8], ctts: [8, 8], stss: [8, 4], stsc: [8, 12], stco: [8, 4], co64: [8, 8], stsz: [12, 4], stz2: [12, 2],
+};
+/** Other boxes are read whole up to this size (a sample entry always), else only their header. */
+const SMALL_BOX = 64 * 1024;
+/** How much readMoovHead asks for at a time where it fetches by itself. */
+const PEEK_BYTES = 16 * 1024;
+
+/**
+ * Reads the parts of the `moov` at `start` that its first video track's first `entries`
+ * samples need, into a buffer the moov's size whose other bytes stay zero: every box header
+ * on the way to that track's tables, the small boxes whole, and of each table its first
+ * `entries` entries (and one more: stsc's next entry ends the current one). A zeroed region
+ * reads as one empty box to the end of its parent. Null when its boxes do not nest: the whole
+ * read reports it.
+ */
+async function readMoovHead(source: ByteSource, start: number, size: number, entries: number): Promise<Uint8Array | null> {
+  const data = new Uint8Array(size);
+  const view = new DataView(data.buffer);
+  const got: Array<[from: number, to: number]> = [];
+  const fill = async (from: number, to: number) => {
+    to = Math.min(to, size);
+    if (to <= from || got.some(([a, b]) => a <= from && to <= b)) return;
+    if (source.has(start + from, to - from) || !source.peek) {
+      data.set(await source.read(start + from, to - from), from);
+      return;
+    }
+    // What the whole moov's read has not brought in yet is asked for by itself, not waited for
+    // in the order that read streams it: a few kB past the box, as the next is usually wanted too.
+    const end = Math.min(size, Math.max(to, from + PEEK_BYTES));
+    data.set(await source.peek(start + from, end - from), from);
+    got.push([from, end]);
+  };
+  const fourcc = (at: number) => String.fromCharCode(data[at], data[at + 1], data[at + 2], data[at + 3]);
+  let inVideo = false;
+  let videoSeen = false;
+  const walk = async (from: number, to: number): Promise<boolean> => {
+    for (let at = from; at + 8 <= to; ) {
+      await fill(at, at + 16);
+      let boxSize = view.getUint32(at);
+      let payload = at + 8;
+      if (boxSize === 1) {
+        boxSize = Number(view.getBigUint64(at + 8));
+        payload += 8;
+      } else if (boxSize === 0) {
+        boxSize = to - at;
+      }
+      const end = at + boxSize;
+      if (boxSize < payload - at || end > to) return false;
+      const type = fourcc(at + 4);
+      if (type === 'trak') inVideo = false;
+      if (WALKED.has(type)) {
+        // Only the first video track's tables are wanted: another track's minf is left unread.
+        if ((type !== 'minf' || inVideo) && !(await walk(payload, end))) return false;
+      } else if (type in TABLES) {
+        const [header, entry] = TABLES[type];
+        if (inVideo) await fill(at, Math.min(end, payload + header + (entries + 1) * entry));
+      } else if (boxSize <= SMALL_BOX || type === 'stsd') {
+        await fill(at, end);
+        if (type === 'hdlr' && fourcc(payload + 8) === 'vide' && !videoSeen) inVideo = videoSeen = true;
+      }
+      at = end;
+    }
+    return true;
+  };
+  return (await walk(0, size)) ? data : null;
 }
 
 /** Reads up to `length` bytes at `offset`: fewer where a file of unknown length ends. */
@@ -208,7 +319,13 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
     if (size < headerSize) throw fail(`the box at byte ${position} (${JSON.stringify(type)}) has size ${size}.`);
     if (type !== 'mdat' && size > MAX_BOX_BYTES) throw fail(`the ${JSON.stringify(type)} box at byte ${position} claims ${size} bytes.`);
     if (type === 'moov' && !movie && Number.isFinite(size)) {
-      const data = await readUpTo(source, position, size);
+      const slices = new Slices(); // one budget for all: they run back to back
+      // A long recording's moov (an hour's is a megabyte, its tables one after the other) is
+      // read for its head first: the head's entries of each table, then the rest.
+      const inParts = onHead && size > HEAD.partsAfter && !(source instanceof StreamedBytes);
+      const whole = readUpTo(source, position, size);
+      if (inParts) await readHead(await readMoovHead(source, position, size, HEAD.samples), source, slices, onHead);
+      const data = await whole;
       if (!data || data.byteLength < size) break; // the file ends inside it
       let table: SampleTable | null;
       try {
@@ -216,10 +333,7 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
         movie = parseMovie(data);
         video = firstVideoTrack(movie);
         if (!video) throw new RerunVideoError('format', 'The file has no video track.');
-        const slices = new Slices(); // one budget for all: they run back to back
-        if (onHead && !movie.fragmented && video.stbl && sampleCount(data, video.stbl) > HEAD.after) {
-          await readHead(movie, video, data, video.stbl, source, slices, onHead);
-        }
+        if (onHead && !inParts) await readHead(data, source, slices, onHead);
         table = video.stbl ? await readSampleTable(data, video.stbl, slices) : null;
         if (!movie.fragmented) {
           if (!table) throw new RerunVideoError('format', 'The video track has no samples.');

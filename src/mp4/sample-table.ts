@@ -162,15 +162,18 @@ export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new 
     co64 ? Number(view.getBigUint64(chunkBox.payload + 8 + 8 * k)) : view.getUint32(chunkBox.payload + 8 + 4 * k);
   const stscCount = view.getUint32(stsc.payload + 4);
   need(stsc, stscCount, 12);
+  // With a limit, no table is read past its first `limit` entries (each covers a sample or
+  // more): a head may be read from a moov of which only those have been fetched.
+  const entries = (n: number) => Math.min(n, limit);
   const offsets = new Float64Array(count);
   let sample = 0;
   let yielded = 0;
-  for (let e = 0; e < stscCount && sample < count; e++) {
+  for (let e = 0; e < entries(stscCount) && sample < count; e++) {
     const at = stsc.payload + 8 + 12 * e;
     const firstChunk = view.getUint32(at) - 1;
     const perChunk = view.getUint32(at + 4);
     const nextFirst = e + 1 < stscCount ? view.getUint32(at + 12) - 1 : chunkCount;
-    for (let k = firstChunk; k < Math.min(nextFirst, chunkCount) && sample < count; k++) {
+    for (let k = firstChunk; k < entries(Math.min(nextFirst, chunkCount)) && sample < count; k++) {
       let offset = chunkOffset(k);
       for (let j = 0; j < perChunk && sample < count; j++) {
         offsets[sample] = offset;
@@ -193,7 +196,7 @@ export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new 
   const durations = new Float64Array(count);
   let time = 0;
   sample = 0;
-  for (let e = 0; e < sttsCount && sample < count; e++) {
+  for (let e = 0; e < entries(sttsCount) && sample < count; e++) {
     const n = view.getUint32(stts.payload + 8 + 8 * e);
     const delta = view.getUint32(stts.payload + 12 + 8 * e);
     for (let j = 0; j < n && sample < count; j++) {
@@ -217,7 +220,7 @@ export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new 
     const cttsCount = view.getUint32(ctts.payload + 4);
     need(ctts, cttsCount, 8);
     sample = 0;
-    for (let e = 0; e < cttsCount && sample < count; e++) {
+    for (let e = 0; e < entries(cttsCount) && sample < count; e++) {
       const n = view.getUint32(ctts.payload + 8 + 8 * e);
       const offset = view.getInt32(ctts.payload + 12 + 8 * e);
       for (let j = 0; j < n && sample < count; j++) cts[sample++] += offset;
@@ -232,7 +235,7 @@ export async function readSampleTable(data: Uint8Array, stbl: Box, slices = new 
   if (stss) {
     const stssCount = view.getUint32(stss.payload + 4);
     need(stss, stssCount, 4);
-    for (let e = 0; e < stssCount; e++) {
+    for (let e = 0; e < entries(stssCount); e++) {
       const index = view.getUint32(stss.payload + 8 + 4 * e) - 1;
       if (index < count) sync[index] = 1;
     }
