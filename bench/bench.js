@@ -715,8 +715,10 @@ async function served(path) {
   return (await fetch(`/__bench/bytes?path=${encodeURIComponent(path)}`, { cache: 'no-store' })).json();
 }
 
-async function runLong({ method, file, seeks = 15, seed = 1 } = {}) {
+async function runLong({ method, file, seeks = 15, seed = 1, throttle = 0 } = {}) {
   const url = `/bench/media/${file}.mp4`;
+  // throttled: all of this page's requests for the file share one link (test/server/faults.mjs)
+  const src = throttle ? `${url}?throttle=${throttle}&link=${method}-${file}-${seed}-${Math.random()}` : url;
   const result = { method, file, userAgent: navigator.userAgent };
   const meta = await (await fetch(`/bench/media/${file}.json`, { cache: 'no-store' })).json();
   const ts = meta.timestamps;
@@ -739,7 +741,7 @@ async function runLong({ method, file, seeks = 15, seed = 1 } = {}) {
     : null;
   taskObserver?.observe({ type: 'longtask' });
   try {
-    result.firstFrameMs = round(await player.open(url, { width: meta.width, height: meta.height }));
+    result.firstFrameMs = round(await player.open(src, { width: meta.width, height: meta.height }));
   } catch (e) {
     result.error = `open: ${e?.message ?? e}`;
     return result;

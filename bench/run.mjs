@@ -11,6 +11,7 @@
 //   npm run bench -- --no-build                        skip `npm run build` (dist/ is current)
 //   npm run bench -- --long                            all files, then the long-recording scenario
 //   npm run bench -- --files long                      the long-recording scenario alone
+//   npm run bench -- --files long --throttle 2000000   its first frames over a 2 MB/s link (no seeks)
 //   npm run bench -- --playback                        all files, then the playback section
 //   npm run bench -- --files playback                  the playback section alone
 //   npm run bench -- --files playback --scenarios forward,sync   some of its scenarios
@@ -136,6 +137,7 @@ function parseArgs(argv) {
     quick: false,
     build: true,
     long: false,
+    throttle: 0,
     playback: false,
     scenarios: Object.keys(PLAYBACK),
   };
@@ -149,10 +151,11 @@ function parseArgs(argv) {
     else if (flag === '--quick') opts.quick = true;
     else if (flag === '--no-build') opts.build = false;
     else if (flag === '--long') opts.long = true;
+    else if (flag === '--throttle') opts.throttle = Number(value());
     else if (flag === '--playback') opts.playback = true;
     else if (flag === '--scenarios') opts.scenarios = list();
     else if (flag === '--help' || flag === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 17).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -170,6 +173,9 @@ function parseArgs(argv) {
   for (const s of opts.scenarios) if (!PLAYBACK[s]) throw new Error(`unknown scenario ${s} (known: ${Object.keys(PLAYBACK).join(', ')})`);
   for (const m of opts.methods) if (!ALL_METHODS.includes(m)) throw new Error(`unknown method ${m}`);
   if (!opts.files.length && !opts.long && !opts.playback) throw new Error('no files to run');
+  if (!(Number.isInteger(opts.throttle) && opts.throttle >= 0)) throw new Error('--throttle wants bytes per second');
+  // Over a slow link the bare player's whole download (78 MB for the hour) would take minutes.
+  if (opts.throttle && !argv.some((a) => a.startsWith('--methods'))) opts.methods = opts.methods.filter((m) => m !== 'webcodecs');
   return opts;
 }
 
@@ -1065,9 +1071,10 @@ async function main() {
   const base = `http://127.0.0.1:${server.address().port}`;
   console.log(`bench: the element: ${bundle.id}`);
   const args = opts.quick ? { seeks: 10, stepsForward: 20, stepsBack: 10 } : { seeks: 30, stepsForward: 60, stepsBack: 30 };
-  const longArgs = { seeks: opts.quick ? 5 : 15, pages: opts.quick ? 1 : 3 };
+  // Throttled, each page's requests share one link at that rate, and only first frames are timed.
+  const longArgs = { seeks: opts.throttle ? 0 : opts.quick ? 5 : 15, pages: opts.quick ? 1 : 3, throttle: opts.throttle };
   if (opts.files.length) console.log(`bench: serving ${ROOT} at ${base}; ${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method`);
-  if (opts.long) console.log(`bench: long recordings: ${longArgs.pages} pages per file and method, ${longArgs.seeks} random seeks each; ${describeBoxes().join('; ')}`);
+  if (opts.long) console.log(`bench: long recordings: ${longArgs.pages} pages per file and method, ${longArgs.seeks} random seeks each${opts.throttle ? `, over a link of ${opts.throttle} B/s` : ''}; ${describeBoxes().join('; ')}`);
   const playbackMethods = PLAYBACK_METHODS.filter((m) => opts.methods.includes(m));
   if (opts.playback) console.log(`bench: playback: ${opts.scenarios.map((s) => `${s} (${PLAYBACK[s]})`).join(', ')}; ${playbackMethods.join(', ')}`);
 
@@ -1121,7 +1128,7 @@ async function main() {
           try {
             let timer;
             r = await Promise.race([
-              driver.run(`${base}/bench/bench.html`, { seeks: longArgs.seeks, seed: page + 1, method, file }, { fn: 'runLong', heap: true }),
+              driver.run(`${base}/bench/bench.html`, { seeks: longArgs.seeks, seed: page + 1, method, file, throttle: longArgs.throttle }, { fn: 'runLong', heap: true }),
               new Promise((_, reject) => {
                 timer = setTimeout(() => reject(new Error(`no result after ${PER_RUN_TIMEOUT_MS / 1000} s`)), PER_RUN_TIMEOUT_MS);
               }),
@@ -1212,7 +1219,7 @@ async function main() {
       const lr = longRatioTable(rs);
       const notes = longNotes(rows);
       const intro =
-        `Long recordings (${describeBoxes().join('; ')}): first frame = median of ${longArgs.pages} fresh pages [each page], ` +
+        `Long recordings (${describeBoxes().join('; ')}${longArgs.throttle ? `; every page's requests over one link of ${longArgs.throttle} bytes/s, test/server/faults.mjs ?throttle&link` : ''}): first frame = median of ${longArgs.pages} fresh pages [each page], ` +
         `to the element's first \`frame\` event or <video>'s loadeddata; first picture = the element's canvas first not black, looked at in each animation frame; ` +
         `seeks = all ${longArgs.seeks} x ${longArgs.pages} random seeks pooled; bytes = body bytes the server sent, per seek ` +
         `(request to the next request, the last one + 500 ms); heap = Chromium CDP, sampled every 50 ms, MB = 10^6 bytes`;

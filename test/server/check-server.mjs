@@ -79,6 +79,14 @@ async function checkFaults(base, label) {
   assert.equal(t.bytes, SIZE);
   assert.ok(t.ms > expected * 0.9 && t.ms < expected * 1.3, `throttle: ${t.ms} ms, want about ${Math.round(expected)}`);
 
+  // two responses on one link share its rate: both end after about the time of both bodies
+  const linked = `${FILE}?throttle=${rate}&link=check-${Math.random()}`;
+  const [a, b] = await Promise.all([get(base, linked), get(base, linked)]);
+  show(`two at once, ?throttle=${rate}&link=`, b);
+  const both = ((2 * SIZE - rate / 20) / rate) * 1000;
+  assert.equal(a.bytes + b.bytes, 2 * SIZE);
+  assert.ok(Math.max(a.ms, b.ms) > both * 0.9 && Math.max(a.ms, b.ms) < both * 1.3, `link: ${Math.max(a.ms, b.ms)} ms, want about ${Math.round(both)}`);
+
   await check('?norange, Range: bytes=0-99', `${FILE}?norange`, { range: 'bytes=0-99' }, (r) => {
     assert.equal(r.status, 200);
     assert.equal(r.bytes, SIZE);

@@ -4,6 +4,8 @@
 //
 //   ?throttle=<bytes per second>  the body trickles out at that rate (small chunks on timers;
 //                                 other requests are not held up)
+//   ?link=<name>                  with throttle: every response whose URL names the same link
+//                                 shares that rate, as requests over one slow connection do
 //   ?norange                      Range headers ignored: always 200, the whole file, no Accept-Ranges
 //   ?drop-after=<n>               the connection is closed after n body bytes of each response
 //                                 (a body of at most n bytes completes normally)
@@ -31,7 +33,7 @@
 
 import { Transform, pipeline } from 'node:stream';
 
-const PARAMS = ['throttle', 'norange', 'drop-after', 'status', 'lie-size', 'first-range-only'];
+const PARAMS = ['throttle', 'link', 'norange', 'drop-after', 'status', 'lie-size', 'first-range-only'];
 
 /**
  * The faults a request URL (path and query) asks for, or null when it asks for none.
@@ -50,6 +52,7 @@ export function faultsOf(url) {
   };
   return {
     throttle: int('throttle', 1),
+    link: query.get('link') ?? undefined,
     norange: query.has('norange'),
     dropAfter: int('drop-after', 0),
     status: int('status', 200, 599),
@@ -92,20 +95,33 @@ export function forgetFaultState(browser) {
   for (const key of rangedUrls) if (key.startsWith(`${browser} `)) rangedUrls.delete(key);
 }
 
-/** The bytes of `source` at `bytesPerSecond`, in pieces of about 1/20 s each. */
-export function throttle(source, bytesPerSecond) {
+/** Per link name: when it is next free to send (performance.now() ms). */
+const links = new Map();
+
+/**
+ * The bytes of `source` at `bytesPerSecond`, in pieces of about 1/20 s each. With a `link`
+ * name, the responses on that link take turns at the rate: each piece waits for its slot.
+ */
+export function throttle(source, bytesPerSecond, link) {
   const step = Math.max(1, Math.min(16 * 1024, Math.floor(bytesPerSecond / 20)));
   const t0 = performance.now();
   let sent = 0;
   let timer;
+  // When a piece may go: against the start (or the link's schedule), not the previous piece,
+  // so timer lateness does not add up.
+  const slot = (length) => {
+    if (link === undefined) return t0 + (sent / bytesPerSecond) * 1000;
+    const at = Math.max(performance.now(), links.get(link) ?? 0);
+    links.set(link, at + (length / bytesPerSecond) * 1000);
+    return at;
+  };
   const paced = new Transform({
     transform(chunk, _encoding, done) {
       let i = 0;
       const next = () => {
         if (i >= chunk.length) return done();
         const piece = chunk.subarray(i, (i += step));
-        // against the start, not the previous piece, so timer lateness does not add up
-        const wait = t0 + (sent / bytesPerSecond) * 1000 - performance.now();
+        const wait = slot(piece.length) - performance.now();
         timer = setTimeout(() => {
           sent += piece.length;
           this.push(piece);

@@ -129,7 +129,7 @@ export function sendFile(req, res, filePath, stat) {
   }
 
   let body = fs.createReadStream(filePath, { start, end });
-  if (faults?.throttle) body = throttle(body, faults.throttle);
+  if (faults?.throttle) body = throttle(body, faults.throttle, faults.link);
   if (faults?.dropAfter !== undefined) dropAfter(res, faults.dropAfter);
   body.on('error', () => res.destroy());
   res.on('close', () => body.destroy());
