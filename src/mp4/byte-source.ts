@@ -137,8 +137,8 @@ export class CachedSource implements ByteSource {
   static readonly PROBE_BYTES = 4 * BLOCK;
 
   private readonly blocks = new Map<number, Uint8Array>();
-  /** Blocks being fetched: each resolves as soon as its own bytes are in. */
-  private readonly pending = new Map<number, Promise<Uint8Array>>();
+  /** Blocks being fetched: the request each comes in, whose bytes are served as they arrive. */
+  private readonly arriving = new Map<number, Arrival>();
   private held = 0;
   private readonly abort = new AbortController();
 
@@ -156,7 +156,7 @@ export class CachedSource implements ByteSource {
   adopt(length: number, read: (wanted: number, onBytes: (buffer: Uint8Array, received: number) => void) => Promise<Uint8Array>): void {
     const end = length >= this.size ? this.size : Math.floor(length / BLOCK) * BLOCK;
     if (end === 0) read(0, () => {}).catch(() => {}); // no whole block: let the response go
-    else void this.fetchBlocks(0, Math.ceil(end / BLOCK) - 1, (start, stop, _signal, onBytes) => read(stop - start, onBytes!));
+    else this.fetchBlocks(0, Math.ceil(end / BLOCK) - 1, (start, stop, _signal, onBytes) => read(stop - start, onBytes!));
   }
 
   /** Bytes held in the cache now. */
@@ -174,23 +174,27 @@ export class CachedSource implements ByteSource {
     // Every block is asked for before any is waited for: the missing ones in one request (or one
     // per run), at once, even when blocks before them are still on their way (the probe's, for a
     // moov that goes past it). Each comes as its bytes, whatever the cache lets go of meanwhile.
+    // A block on its way serves the bytes wanted of it as soon as they are in, not once it is
+    // whole: over a slow link a sample is decoded when its last byte comes.
     const parts: Array<Uint8Array | Promise<Uint8Array>> = [];
     for (let b = first; b <= last && length > 0; b++) {
+      const from = Math.max(offset, b * BLOCK);
+      const to = Math.min(end, (b + 1) * BLOCK);
       const cached = this.blocks.get(b);
       if (cached) {
         // Touch: the most recently used block goes last in the map's order.
         this.blocks.delete(b);
         this.blocks.set(b, cached);
+        parts.push(cached.subarray(from - b * BLOCK, to - b * BLOCK));
+        continue;
       }
-      parts.push(cached ?? this.load(b, last));
+      parts.push((this.arriving.get(b) ?? this.load(b, last)).bytes(from, to));
     }
-    for (let k = 0; k < parts.length; k++) {
-      const b = first + k;
+    for (let k = 0, at = 0; k < parts.length; k++) {
       const part = parts[k];
-      const block = part instanceof Uint8Array ? part : await part; // no microtask for a cached block
-      const from = Math.max(offset, b * BLOCK);
-      const to = Math.min(end, (b + 1) * BLOCK);
-      out.set(block.subarray(from - b * BLOCK, to - b * BLOCK), from - offset);
+      const bytes = part instanceof Uint8Array ? part : await part; // no microtask for a cached block
+      out.set(bytes, at);
+      at += bytes.byteLength;
     }
     return out;
   }
@@ -220,9 +224,9 @@ export class CachedSource implements ByteSource {
     if (offset < 0 || end <= offset) return;
     const last = Math.floor((end - 1) / BLOCK);
     for (let b = Math.floor(offset / BLOCK); b <= last; b++) {
-      if (this.blocks.has(b) || this.pending.has(b)) continue;
+      if (this.blocks.has(b) || this.arriving.has(b)) continue;
       const end = this.missingRun(b, last);
-      void this.fetchBlocks(b, end); // a read of these bytes reports a failure
+      this.fetchBlocks(b, end); // a read of these bytes reports a failure
       b = end;
     }
   }
@@ -236,42 +240,34 @@ export class CachedSource implements ByteSource {
   /** The last block of the run of missing blocks from `b` to at most `last`. */
   private missingRun(b: number, last: number): number {
     let end = b;
-    while (end + 1 <= last && !this.blocks.has(end + 1) && !this.pending.has(end + 1)) end++;
+    while (end + 1 <= last && !this.blocks.has(end + 1) && !this.arriving.has(end + 1)) end++;
     return end;
   }
 
   /** Loads block `b` (with the missing blocks after it, up to `last` or the read-ahead). */
-  private load(b: number, last: number): Promise<Uint8Array> {
-    // Another read may be fetching it; its bytes serve this one even if the cache let go of them.
-    const inFlight = this.pending.get(b);
-    if (inFlight) return inFlight;
+  private load(b: number, last: number): Arrival {
     const lastBlock = Math.floor((this.size - 1) / BLOCK);
     return this.fetchBlocks(b, this.missingRun(b, Math.min(lastBlock, Math.max(last, b + READ_AHEAD_BLOCKS - 1))));
   }
 
   /**
-   * Fetches blocks `b..end` in one request into the cache. Each block is stored, and its
-   * readers served, as soon as its bytes are in: a seek's key frame is decoded while the rest of
-   * its GOP is still on the way. Resolves with block `b`'s bytes.
+   * Fetches blocks `b..end` in one request into the cache. Each block is stored as soon as its
+   * bytes are in, and reads of its parts are served from the request before that (Arrival): a
+   * seek's key frame is decoded while the rest of its GOP is still on the way. Returns the
+   * request's Arrival.
    */
-  private fetchBlocks(b: number, end: number, fetchRange: RangeReader = this.fetchRange): Promise<Uint8Array> {
+  private fetchBlocks(b: number, end: number, fetchRange: RangeReader = this.fetchRange): Arrival {
     const start = b * BLOCK;
     const stop = Math.min(this.size, (end + 1) * BLOCK);
-    const settle = new Map<number, { resolve(bytes: Uint8Array): void; reject(error: unknown): void }>();
-    for (let k = b; k <= end; k++) {
-      const block = new Promise<Uint8Array>((resolve, reject) => settle.set(k, { resolve, reject }));
-      block.catch(() => {}); // a block nobody reads may fail unheard; its readers hear it
-      this.pending.set(k, block);
-    }
-    const first = this.pending.get(b)!;
+    const arrival = new Arrival(start);
+    for (let k = b; k <= end; k++) this.arriving.set(k, arrival);
     let next = b;
     const publish = (buffer: Uint8Array, received: number) => {
       for (; next <= end && received >= Math.min(stop, (next + 1) * BLOCK) - start; next++) {
-        const bytes = buffer.slice((next - b) * BLOCK, Math.min(stop, (next + 1) * BLOCK) - start);
-        this.store(next, bytes);
-        settle.get(next)!.resolve(bytes);
-        this.pending.delete(next);
+        this.store(next, buffer.slice((next - b) * BLOCK, Math.min(stop, (next + 1) * BLOCK) - start));
+        this.arriving.delete(next);
       }
+      arrival.update(buffer, received);
     };
     void (async () => {
       try {
@@ -282,13 +278,11 @@ export class CachedSource implements ByteSource {
         }
         publish(bytes, bytes.byteLength);
       } catch (error) {
-        for (let k = next; k <= end; k++) {
-          settle.get(k)!.reject(error);
-          this.pending.delete(k);
-        }
+        for (let k = next; k <= end; k++) this.arriving.delete(k);
+        arrival.fail(error); // its readers hear of it; a block nobody reads fails unheard
       }
     })();
-    return first;
+    return arrival;
   }
 
   private store(b: number, block: Uint8Array): void {
@@ -302,6 +296,42 @@ export class CachedSource implements ByteSource {
       this.blocks.delete(victim);
       this.held -= bytes.byteLength;
     }
+  }
+}
+
+/** One request's bytes as they arrive, for reads of parts of its blocks. */
+class Arrival {
+  private buffer: Uint8Array | null = null;
+  private received = 0;
+  private waiters: Array<{ from: number; to: number; resolve(bytes: Uint8Array): void; reject(error: unknown): void }> = [];
+
+  /** `start`: the file offset of the request's first byte. */
+  constructor(private readonly start: number) {}
+
+  /** A copy of the file's `[from, to)`, once the request has brought it. */
+  bytes(from: number, to: number): Uint8Array | Promise<Uint8Array> {
+    if (this.buffer && to - this.start <= this.received) return this.buffer.slice(from - this.start, to - this.start);
+    const bytes = new Promise<Uint8Array>((resolve, reject) => this.waiters.push({ from, to, resolve, reject }));
+    bytes.catch(() => {}); // a read waiting on an earlier part hears of it when it gets here
+    return bytes;
+  }
+
+  update(buffer: Uint8Array, received: number): void {
+    this.buffer = buffer;
+    this.received = received;
+    if (!this.waiters.length) return;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const w of waiting) {
+      if (w.to - this.start <= received) w.resolve(buffer.slice(w.from - this.start, w.to - this.start));
+      else this.waiters.push(w);
+    }
+  }
+
+  fail(error: unknown): void {
+    for (const w of this.waiters) w.reject(error);
+    this.waiters = [];
+    this.buffer = null;
   }
 }
 

@@ -75,6 +75,32 @@ describe('CachedSource', () => {
     expect(requests).to.have.length(1);
   });
 
+  it('the bytes of a block still arriving are served as soon as they are in, not once the block is whole', async () => {
+    let finish: (ok: boolean) => void = () => {};
+    const gate = new Promise<boolean>((resolve) => (finish = resolve));
+    let told: (buffer: Uint8Array, received: number) => void = () => {};
+    const reader = async (start: number, end: number, _signal: AbortSignal, onBytes?: (buffer: Uint8Array, received: number) => void) => {
+      const buffer = new Uint8Array(end - start).map((_, i) => (start + i) % 251);
+      told = (b, received) => onBytes?.(b, received);
+      told(buffer, 1000);
+      if (!(await gate)) throw new Error('connection dropped');
+      return buffer;
+    };
+    const source = new CachedSource(1_000_000, reader);
+    expectBytes(await source.read(100, 900), 100); // in: served though block 0 is 1,000 of 65,536 bytes
+    let later: Uint8Array | null = null;
+    const pending = source.read(2000, 500).then((bytes) => (later = bytes));
+    const failing = source.read(20_000, 10).catch((error: unknown) => error);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(later, 'not in yet').to.equal(null);
+    told(new Uint8Array(131072).map((_, i) => i % 251), 3000);
+    await pending;
+    expectBytes(later!, 2000);
+    expect(source.has(0, 10), 'a block is kept only once whole').to.equal(false);
+    finish(false);
+    expect(await failing).to.be.instanceOf(Error);
+  });
+
   it('adopts a response on its way (the probe): its whole blocks are read from it as they arrive, the rest by range', async () => {
     const { requests, reader } = file();
     const source = new CachedSource(1_000_000, reader);
