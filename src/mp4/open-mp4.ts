@@ -133,7 +133,13 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
  * parts: readMoovHead), hands it on, and waits (a while at most) for what is done with it. A
  * head that does not build is left out: the whole table's read reports the damage.
  */
-async function readHead(moov: Uint8Array | null, source: ByteSource, slices: Slices, onHead: NonNullable<OpenOptions['onHead']>): Promise<void> {
+async function readHead(
+  moov: Uint8Array | null,
+  source: ByteSource,
+  slices: Slices,
+  onHead: NonNullable<OpenOptions['onHead']>,
+  onFirstGop?: () => void,
+): Promise<void> {
   let track: VideoTrack;
   try {
     if (!moov) return;
@@ -154,7 +160,7 @@ async function readHead(moov: Uint8Array | null, source: ByteSource, slices: Sli
   const until = track.frameTimestamps[last];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, HEAD.waitMs)));
-  const shown = repairAnnexB(track, new HeadBytes(source)).then((repaired) => onHead({ ...repaired, until }));
+  const shown = repairAnnexB(track, new HeadBytes(source, onFirstGop)).then((repaired) => onHead({ ...repaired, until }));
   await Promise.race([shown, waited]).catch(() => {});
   clearTimeout(timer);
 }
@@ -167,7 +173,11 @@ async function readHead(moov: Uint8Array | null, source: ByteSource, slices: Sli
 class HeadBytes implements ByteSource {
   private readonly held: Array<{ offset: number; end: number; bytes: Promise<Uint8Array> }> = [];
 
-  constructor(private readonly source: ByteSource) {}
+  /** `onFirstGop`: called once the first GOP the decoder announced is in (or failed). */
+  constructor(
+    private readonly source: ByteSource,
+    private onFirstGop?: () => void,
+  ) {}
 
   get size(): number | null {
     return this.source.size;
@@ -181,7 +191,11 @@ class HeadBytes implements ByteSource {
     const { source } = this;
     if (!source.peek || source.has(offset, length) || this.held.some((h) => h.offset <= offset && offset + length <= h.end)) return;
     const bytes = source.peek(offset, length);
-    bytes.catch(() => {}); // its reads hear of a failure
+    const fetched = () => {
+      this.onFirstGop?.();
+      this.onFirstGop = undefined;
+    };
+    bytes.then(fetched, fetched); // its reads hear of a failure
     this.held.push({ offset, end: offset + length, bytes });
     if (this.held.length > 2) this.held.shift();
   }
@@ -323,9 +337,16 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
       // A long recording's moov (an hour's is a megabyte, its tables one after the other) is
       // read for its head first: the head's entries of each table, then the rest.
       const inParts = onHead && size > HEAD.partsAfter && !(source instanceof StreamedBytes);
-      const whole = readUpTo(source, position, size);
-      if (inParts) await readHead(await readMoovHead(source, position, size, HEAD.samples), source, slices, onHead);
-      const data = await whole;
+      // The rest of it is asked for once the head's first GOP is in, or the probe is (a link
+      // with bandwidth to spare): over a slow link it would share that with the head's parts
+      // and GOP, and come no sooner for starting first.
+      let whole: Promise<Uint8Array | null> | null = null;
+      const readWhole = () => (whole ??= readUpTo(source, position, size));
+      if (inParts) {
+        void readUpTo(source, 0, CachedSource.PROBE_BYTES).then(readWhole, readWhole);
+        await readHead(await readMoovHead(source, position, size, HEAD.samples), source, slices, onHead, readWhole);
+      }
+      const data = await readWhole();
       if (!data || data.byteLength < size) break; // the file ends inside it
       let table: SampleTable | null;
       try {
