@@ -2,7 +2,7 @@ import { MissingBytesError, RerunVideoError, UnsupportedCodecError, abortError, 
 import { LatestRequest, type Ticket } from '../latest-request.js';
 import type { ByteSource } from '../mp4/byte-source.js';
 import { sortByTime } from '../mp4/order.js';
-import type { Samples, VideoTrack } from '../mp4/video-track.js';
+import { gopSpan, type Samples, type VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
 import { codecFamily, isKeyFrame, nalLengthSize, type Codec } from './keyframes.js';
@@ -719,17 +719,10 @@ export class FrameDecoder {
     const prefetch = this.options.bytes.prefetch?.bind(this.options.bytes);
     if (!prefetch || key < 0 || key === this.prefetched) return;
     this.prefetched = key;
-    const { offsets, sizes, count } = this.samples;
-    for (let gop = 0, from = key; gop < (this.forward ? 2 : 1) && from < count; gop++) {
-      let start = Infinity;
-      let end = 0;
-      let i = from;
-      for (; i < count && (i === from || !this.keys[i]); i++) {
-        start = Math.min(start, offsets[i]);
-        end = Math.max(end, offsets[i] + sizes[i]);
-      }
+    for (let gop = 0, from = key; gop < (this.forward ? 2 : 1) && from < this.samples.count; gop++) {
+      const { start, end, next } = gopSpan(this.samples, this.keys, from);
       if (end > start) prefetch(start, end - start);
-      from = i;
+      from = next;
     }
   }
 

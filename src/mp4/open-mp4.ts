@@ -6,7 +6,7 @@ import { firstVideoTrack, parseMovie, type Movie, type TrackHeader } from './mov
 import { blobSource, describeUrl, openUrl, type SourceOptions } from './open-source.js';
 import { Slices } from '../slices.js';
 import { SampleTableError, checkBoxes, readSampleTable, sampleCount, type SampleTable } from './sample-table.js';
-import { buildVideoTrack, type VideoTrack } from './video-track.js';
+import { buildVideoTrack, gopSpan, type VideoTrack } from './video-track.js';
 
 /** Top-level box types a real MP4/QuickTime file can start with. */
 const FIRST_BOXES = new Set(['ftyp', 'styp', 'moov', 'mdat', 'free', 'skip', 'wide', 'sidx', 'moof', 'pdin', 'uuid', 'meta', 'junk', 'pnot']);
@@ -42,7 +42,32 @@ export interface HeadTrack {
  * A `moov` larger than `partsAfter` bytes is read for its head in parts first (readMoovHead).
  * Tests lower `after` and `partsAfter` to take these paths with small files.
  */
-export const HEAD = { after: 20_000, samples: 900, waitMs: 200, partsAfter: CachedSource.PROBE_BYTES };
+export const HEAD = {
+  after: 20_000,
+  samples: 900,
+  waitMs: 200,
+  partsAfter: CachedSource.PROBE_BYTES,
+  /** `auto`: in parts where the link is slow (partsFirst); tests say `always` or `never`. */
+  parts: 'auto' as 'auto' | 'always' | 'never',
+  fastMs: 30,
+};
+
+/**
+ * Whether a long moov's head is read from its parts (readMoovHead) while the whole moov comes:
+ * where the moov's first `PROBE_BYTES` take longer than `HEAD.fastMs` to come (a link of about
+ * 8 MB/s or slower, over which an hour's 1 MB moov takes 120 ms or more). Over a faster one the
+ * whole moov is in about as soon as the parts, whose round trips and work cost more (on
+ * localhost ~15 ms to the first picture and ~30 to the `frame` event, measured).
+ */
+async function partsFirst(source: ByteSource, position: number, size: number): Promise<boolean> {
+  if (HEAD.parts !== 'auto') return HEAD.parts === 'always';
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const slow = new Promise<boolean>((resolve) => (timer = setTimeout(resolve, HEAD.fastMs, true)));
+  const first = readUpTo(source, position, Math.min(size, CachedSource.PROBE_BYTES)).then(() => false, () => false);
+  const parts = await Promise.race([first, slow]);
+  clearTimeout(timer);
+  return parts;
+}
 
 export interface OpenedVideo {
   /** The track as known now (a fragmented file's grows: see `fragments`). */
@@ -138,7 +163,6 @@ async function readHead(
   source: ByteSource,
   slices: Slices,
   onHead: NonNullable<OpenOptions['onHead']>,
-  onFirstGop?: () => void,
 ): Promise<void> {
   let track: VideoTrack;
   try {
@@ -160,7 +184,12 @@ async function readHead(
   const until = track.frameTimestamps[last];
   let timer: ReturnType<typeof setTimeout> | undefined;
   const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, HEAD.waitMs)));
-  const shown = repairAnnexB(track, new HeadBytes(source, onFirstGop)).then((repaired) => onHead({ ...repaired, until }));
+  // Its first GOP is asked for at once: the Annex-B check reads its first sample, and a frame
+  // near the start is what a head is for.
+  const bytes = new HeadBytes(source);
+  const { start, end } = gopSpan(track.samples, track.samples.keys, 0);
+  if (end > start) bytes.prefetch(start, end - start);
+  const shown = repairAnnexB(track, bytes).then((repaired) => onHead({ ...repaired, until }));
   await Promise.race([shown, waited]).catch(() => {});
   clearTimeout(timer);
 }
@@ -173,11 +202,7 @@ async function readHead(
 class HeadBytes implements ByteSource {
   private readonly held: Array<{ offset: number; end: number; bytes: Promise<Uint8Array> }> = [];
 
-  /** `onFirstGop`: called once the first GOP the decoder announced is in (or failed). */
-  constructor(
-    private readonly source: ByteSource,
-    private onFirstGop?: () => void,
-  ) {}
+  constructor(private readonly source: ByteSource) {}
 
   get size(): number | null {
     return this.source.size;
@@ -191,11 +216,7 @@ class HeadBytes implements ByteSource {
     const { source } = this;
     if (!source.peek || source.has(offset, length) || this.held.some((h) => h.offset <= offset && offset + length <= h.end)) return;
     const bytes = source.peek(offset, length);
-    const fetched = () => {
-      this.onFirstGop?.();
-      this.onFirstGop = undefined;
-    };
-    bytes.then(fetched, fetched); // its reads hear of a failure
+    bytes.catch(() => {}); // its reads hear of a failure
     this.held.push({ offset, end: offset + length, bytes });
     if (this.held.length > 2) this.held.shift();
   }
@@ -236,19 +257,22 @@ const PEEK_BYTES = 16 * 1024;
 async function readMoovHead(source: ByteSource, start: number, size: number, entries: number): Promise<Uint8Array | null> {
   const data = new Uint8Array(size);
   const view = new DataView(data.buffer);
-  const got: Array<[from: number, to: number]> = [];
+  // What the whole moov's read has not brought in yet is asked for by itself, not waited for
+  // in the order that read streams it: a few kB past the box, as the next is usually wanted too.
+  const asked: Array<{ from: number; to: number; done: Promise<void> }> = [];
+  const peek = (from: number, to: number) => {
+    const done = source.peek!(start + from, to - from).then((bytes) => data.set(bytes, from));
+    done.catch(() => {}); // a read of it hears of a failure
+    asked.push({ from, to, done });
+    return done;
+  };
   const fill = async (from: number, to: number) => {
     to = Math.min(to, size);
-    if (to <= from || got.some(([a, b]) => a <= from && to <= b)) return;
-    if (source.has(start + from, to - from) || !source.peek) {
-      data.set(await source.read(start + from, to - from), from);
-      return;
-    }
-    // What the whole moov's read has not brought in yet is asked for by itself, not waited for
-    // in the order that read streams it: a few kB past the box, as the next is usually wanted too.
-    const end = Math.min(size, Math.max(to, from + PEEK_BYTES));
-    data.set(await source.peek(start + from, end - from), from);
-    got.push([from, end]);
+    if (to <= from) return;
+    const covering = asked.find((a) => a.from <= from && to <= a.to);
+    if (covering) return covering.done;
+    if (source.has(start + from, to - from) || !source.peek) data.set(await source.read(start + from, to - from), from);
+    else await peek(from, Math.min(size, Math.max(to, from + PEEK_BYTES)));
   };
   const fourcc = (at: number) => String.fromCharCode(data[at], data[at + 1], data[at + 2], data[at + 3]);
   let inVideo = false;
@@ -268,6 +292,11 @@ async function readMoovHead(source: ByteSource, start: number, size: number, ent
       if (boxSize < payload - at || end > to) return false;
       const type = fourcc(at + 4);
       if (type === 'trak') inVideo = false;
+      if (type === 'stbl' && inVideo && source.peek && boxSize > 2 * PEEK_BYTES && !source.has(start + end - PEEK_BYTES, PEEK_BYTES)) {
+        // Its last table (the chunk offsets, as muxers write them) is asked for at once, beside
+        // the walk to the ones before it: a round trip less.
+        void peek(end - PEEK_BYTES, end);
+      }
       if (WALKED.has(type)) {
         // Only the first video track's tables are wanted: another track's minf is left unread.
         if ((type !== 'minf' || inVideo) && !(await walk(payload, end))) return false;
@@ -335,18 +364,15 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
     if (type === 'moov' && !movie && Number.isFinite(size)) {
       const slices = new Slices(); // one budget for all: they run back to back
       // A long recording's moov (an hour's is a megabyte, its tables one after the other) is
-      // read for its head first: the head's entries of each table, then the rest.
-      const inParts = onHead && size > HEAD.partsAfter && !(source instanceof StreamedBytes);
-      // The rest of it is asked for once the head's first GOP is in, or the probe is (a link
-      // with bandwidth to spare): over a slow link it would share that with the head's parts
-      // and GOP, and come no sooner for starting first.
-      let whole: Promise<Uint8Array | null> | null = null;
-      const readWhole = () => (whole ??= readUpTo(source, position, size));
+      // asked for whole at once; over a slow link its head is read from its parts meanwhile
+      // (the head's entries of each table), and shown before the rest is in.
+      const whole = readUpTo(source, position, size);
+      const inParts = onHead && size > HEAD.partsAfter && !(source instanceof StreamedBytes) && (await partsFirst(source, position, size));
       if (inParts) {
-        void readUpTo(source, 0, CachedSource.PROBE_BYTES).then(readWhole, readWhole);
-        await readHead(await readMoovHead(source, position, size, HEAD.samples), source, slices, onHead, readWhole);
+        const parts = await readMoovHead(source, position, size, HEAD.samples).catch(() => null); // the whole read reports it
+        await readHead(parts, source, slices, onHead);
       }
-      const data = await readWhole();
+      const data = await whole;
       if (!data || data.byteLength < size) break; // the file ends inside it
       let table: SampleTable | null;
       try {

@@ -33,6 +33,21 @@ export interface Samples {
   byTime?: Uint32Array;
 }
 
+/**
+ * The bytes `[start, end)` of the GOP that starts at decode sample `key` (to the next key of
+ * `keys`, which may differ from the track's own flags), and the sample the next one starts at.
+ */
+export function gopSpan({ offsets, sizes, count }: Samples, keys: Uint8Array, key: number): { start: number; end: number; next: number } {
+  let start = Infinity;
+  let end = 0;
+  let i = key;
+  for (; i < count && (i === key || !keys[i]); i++) {
+    start = Math.min(start, offsets[i]);
+    end = Math.max(end, offsets[i] + sizes[i]);
+  }
+  return { start, end, next: i };
+}
+
 /** Everything the element needs to know about the video track it plays. */
 export interface VideoTrack {
   trackId: number;
