@@ -204,6 +204,9 @@ export class CachedSource implements ByteSource {
     if (offset < 0 || length < 0) throw new RangeError(`Bad range ${offset}+${length}`);
     if (end > this.size) throw truncated(offset, end, this.size);
     if (length === 0 || this.has(offset, length)) return this.read(offset, length);
+    // Bytes a request under way is about to bring (the probe's, to a walk of its boxes) are
+    // waited for; bytes far behind its front are asked for by themselves.
+    if (this.arriving.get(Math.floor(offset / BLOCK))?.soon(end)) return this.read(offset, length);
     if (this.abort.signal.aborted) throw abortError('The file was closed');
     const bytes = await this.fetchRange(offset, end, this.abort.signal);
     if (bytes.byteLength !== length) {
@@ -314,6 +317,11 @@ class Arrival {
     const bytes = new Promise<Uint8Array>((resolve, reject) => this.waiters.push({ from, to, resolve, reject }));
     bytes.catch(() => {}); // a read waiting on an earlier part hears of it when it gets here
     return bytes;
+  }
+
+  /** Whether the file's bytes up to `end` are at most a block past what has come. */
+  soon(end: number): boolean {
+    return end - this.start - this.received <= BLOCK;
   }
 
   update(buffer: Uint8Array, received: number): void {

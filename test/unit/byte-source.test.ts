@@ -101,6 +101,25 @@ describe('CachedSource', () => {
     expect(await failing).to.be.instanceOf(Error);
   });
 
+  it('peek waits for bytes a request under way is about to bring, and asks for bytes far behind its front by themselves', async () => {
+    const { requests, reader } = file();
+    const source = new CachedSource(1_000_000, reader);
+    let more: (buffer: Uint8Array, received: number) => void = () => {};
+    const buffer = new Uint8Array(262144).map((_, i) => i % 251);
+    source.adopt(262144, (_wanted, onBytes) => {
+      more = onBytes;
+      onBytes(buffer, 1000);
+      return new Promise(() => {}); // the rest is slow to come
+    });
+    const near = source.peek!(5000, 100); // within a block of the 1,000 bytes in
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(requests, 'no request for bytes about to come').to.deep.equal([]);
+    more(buffer, 6000);
+    expectBytes(await near, 5000);
+    expectBytes(await source.peek!(200_000, 100), 200_000); // far behind: by itself
+    expect(requests).to.deep.equal([[200_000, 200_100]]);
+  });
+
   it('adopts a response on its way (the probe): its whole blocks are read from it as they arrive, the rest by range', async () => {
     const { requests, reader } = file();
     const source = new CachedSource(1_000_000, reader);
