@@ -39,8 +39,9 @@ export interface HeadTrack {
 /**
  * When a file is long enough to show its head first (samples in its table), how many samples
  * the head holds, and how long the rest of the table waits for the head's frame at most (ms).
- * A `moov` larger than `partsAfter` bytes is read for its head in parts first (readMoovHead).
- * Tests lower `after` and `partsAfter` to take these paths with small files.
+ * A `moov` larger than `partsAfter` bytes has its head read from its parts (readMoovHead) where
+ * its first bytes take over `fastMs` to come (partsFirst). Tests lower `after` and `partsAfter`,
+ * and set `parts`, to take these paths with small files.
  */
 export const HEAD = {
   after: 20_000,
@@ -367,6 +368,7 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
       // asked for whole at once; over a slow link its head is read from its parts meanwhile
       // (the head's entries of each table), and shown before the rest is in.
       const whole = readUpTo(source, position, size);
+      whole.catch(() => {}); // heard below, once the head is done with
       const inParts = onHead && size > HEAD.partsAfter && !(source instanceof StreamedBytes) && (await partsFirst(source, position, size));
       if (inParts) {
         const parts = await readMoovHead(source, position, size, HEAD.samples).catch(() => null); // the whole read reports it
