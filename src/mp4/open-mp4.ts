@@ -156,12 +156,13 @@ export async function openMp4(input: string | Blob, options: OpenOptions): Promi
 
 /**
  * Builds the head of a long plain MP4's track from its `moov` (whole, or with only the head's
- * parts: readMoovHead), hands it on, and waits (a while at most) for what is done with it. A
- * head that does not build is left out: the whole table's read reports the damage.
+ * parts: readMoovHead) and the bytes it reads its samples from, hands it on, and waits (a while
+ * at most) for what is done with it. A head that does not build is left out: the whole table's
+ * read reports the damage.
  */
 async function readHead(
   moov: Uint8Array | null,
-  source: ByteSource,
+  bytes: ByteSource,
   slices: Slices,
   onHead: NonNullable<OpenOptions['onHead']>,
 ): Promise<void> {
@@ -187,9 +188,8 @@ async function readHead(
   const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, HEAD.waitMs)));
   // Its first GOP is asked for at once: the Annex-B check reads its first sample, and a frame
   // near the start is what a head is for.
-  const bytes = new HeadBytes(source);
   const { start, end } = gopSpan(track.samples, track.samples.keys, 0);
-  if (end > start) bytes.prefetch(start, end - start);
+  if (end > start) bytes.prefetch?.(start, end - start);
   const shown = repairAnnexB(track, bytes).then((repaired) => onHead({ ...repaired, until }));
   await Promise.race([shown, waited]).catch(() => {});
   clearTimeout(timer);
@@ -372,7 +372,8 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
       const inParts = onHead && size > HEAD.partsAfter && !(source instanceof StreamedBytes) && (await partsFirst(source, position, size));
       if (inParts) {
         const parts = await readMoovHead(source, position, size, HEAD.samples).catch(() => null); // the whole read reports it
-        await readHead(parts, source, slices, onHead);
+        // Its GOPs are read by themselves too, not behind the moov's stream (HeadBytes).
+        await readHead(parts, new HeadBytes(source), slices, onHead);
       }
       const data = await whole;
       if (!data || data.byteLength < size) break; // the file ends inside it
@@ -382,7 +383,7 @@ async function parseMp4(source: ByteSource, label: string, onHead?: OpenOptions[
         movie = parseMovie(data);
         video = firstVideoTrack(movie);
         if (!video) throw new RerunVideoError('format', 'The file has no video track.');
-        if (onHead && !inParts) await readHead(data, source, slices, onHead);
+        if (onHead && !inParts) await readHead(data, source, slices, onHead); // from the cache, as the whole track's
         table = video.stbl ? await readSampleTable(data, video.stbl, slices) : null;
         if (!movie.fragmented) {
           if (!table) throw new RerunVideoError('format', 'The video track has no samples.');
