@@ -5,7 +5,9 @@
 //                          relative to root); 404 with a message when it is not there
 //       /generated/<fixture>-x<times>.mp4 -> a long recording made from a fixture (long-mp4.mjs)
 //       /<path>         -> root/<path>, for files whose extension the dev server does not
-//                          transform or serve itself (see DEV_SERVER_EXT); the rest goes on
+//                          transform or serve itself (see DEV_SERVER_EXT); an .mp4 that is
+//                          not there but has a .splice.json is built from it (spliced.mjs);
+//                          the rest goes on
 //   createRangeServer(root, { onNotFound })  a node:http server (not yet listening) for every
 //       file under root (bench/run.mjs); onNotFound(pathname) hears of each 404
 //   sendFile(req, res, filePath, stat)  the answer itself, on node's req/res
@@ -21,6 +23,7 @@ import path from 'node:path';
 
 import { browserOf, dropAfter, faultsOf, mayServeRange, throttle } from './faults.mjs';
 import { generatedFile } from './long-mp4.mjs';
+import { splicedFile } from './spliced.mjs';
 
 /** The test runner's and dev server's own URLs. */
 export const RUNNER_PATH = /^\/(__web-test-runner__|__web-dev-server__|__wds-)/;
@@ -148,6 +151,7 @@ export function rangeMiddleware(root, { corpusDir = path.resolve(root, process.e
       filePath = generatedFile(path.join(root, 'test/fixtures/media'), ctx.path.slice('/generated/'.length));
     } else if (!DEV_SERVER_EXT.has(path.extname(ctx.path).toLowerCase()) && !RUNNER_PATH.test(ctx.path)) {
       filePath = resolveInside(root, ctx.path);
+      if (filePath && !fs.existsSync(filePath)) filePath = splicedFile(filePath) ?? filePath;
     } else {
       return next();
     }
