@@ -15,13 +15,38 @@ export interface Picture {
   source?: { x: number; y: number; width: number; height: number };
 }
 
+/** Device pixels a picture is shown in: the canvas's box on the page. */
+export interface ShownSize {
+  width: number;
+  height: number;
+}
+
 /**
  * Paints decoded pictures on a 2D context (a canvas on the page, or an OffscreenCanvas): it
  * sizes the canvas to the displayed size and applies the track's orientation, rotation and
- * flips alike, as one transform.
+ * flips alike, as one transform. With `shownSize` (`resolution="display"`), a picture larger
+ * than the box it is shown in is painted at the box's size in device pixels instead (never
+ * larger than the picture), as `<video>` renders: drawing and compositing cost by the pixel.
  */
 export class Painter {
-  constructor(private readonly context: () => Context2D | null) {}
+  constructor(
+    private readonly context: () => Context2D | null,
+    private readonly shownSize: () => ShownSize | null = () => null,
+  ) {}
+
+  /** The canvas size `picture` is painted at: its displayed size, scaled down to the box it is shown in. */
+  canvasSize(picture: Picture): ShownSize {
+    const { width, height } = picture;
+    const { a, b, c, d } = picture.orientation ?? { a: 1, b: 0, c: 0, d: 1 };
+    const displayWidth = Math.abs(a) * width + Math.abs(c) * height;
+    const displayHeight = Math.abs(b) * width + Math.abs(d) * height;
+    const shown = this.shownSize();
+    if (!shown || !(shown.width > 0 && shown.height > 0)) return { width: displayWidth, height: displayHeight };
+    // The larger of the two ratios: enough for `fit` contain (the smaller one fills the box)
+    // and cover (the larger one does) alike.
+    const k = Math.min(1, Math.max(shown.width / displayWidth, shown.height / displayHeight));
+    return { width: Math.max(1, Math.round(displayWidth * k)), height: Math.max(1, Math.round(displayHeight * k)) };
+  }
 
   paint(image: CanvasImageSource | VideoFrame, picture: Picture): void {
     const context = this.context();
@@ -31,14 +56,18 @@ export class Painter {
     const displayWidth = Math.abs(a) * width + Math.abs(c) * height;
     const displayHeight = Math.abs(b) * width + Math.abs(d) * height;
     const canvas = context.canvas;
-    if (canvas.width !== displayWidth || canvas.height !== displayHeight) {
-      canvas.width = displayWidth;
-      canvas.height = displayHeight;
+    const size = this.canvasSize(picture);
+    if (canvas.width !== size.width || canvas.height !== size.height) {
+      canvas.width = size.width;
+      canvas.height = size.height;
     }
-    // Moves the turned picture back into view: its corners' least x and y become 0.
+    // Moves the turned picture back into view (its corners' least x and y become 0), then
+    // scales it to the canvas.
+    const kx = size.width / displayWidth;
+    const ky = size.height / displayHeight;
     const e = -(Math.min(0, a * width) + Math.min(0, c * height));
     const f = -(Math.min(0, b * width) + Math.min(0, d * height));
-    context.setTransform(a, b, c, d, e, f);
+    context.setTransform(a * kx, b * ky, c * kx, d * ky, e * kx, f * ky);
     // A VideoFrame's natural size is its display size and drawImage takes only its visible
     // rect, so decoder padding (Chromium's coded sizes are padded) never reaches the canvas;
     // cached ImageBitmaps were made from the same frames, at that size.

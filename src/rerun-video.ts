@@ -97,6 +97,15 @@ export class RerunVideo extends LitElement {
     :host([fit='fill']) canvas {
       object-fit: fill;
     }
+    /* resolution="display": the picture's size lays the element out (as the canvas does
+       otherwise), and the canvas, painted at the size it is shown, fills the box. */
+    .sizer {
+      visibility: hidden;
+    }
+    canvas.shown {
+      position: absolute;
+      inset: 0;
+    }
     [part='message'] {
       position: absolute;
       inset: 0;
@@ -209,6 +218,15 @@ export class RerunVideo extends LitElement {
   @property({ reflect: true }) fit: 'contain' | 'cover' | 'fill' = 'contain';
 
   /**
+   * The canvas's resolution. `video` (the default): the picture's own size, so its pixels can
+   * be read back as decoded. `display`: the size the canvas is shown at, in device pixels,
+   * never more than the picture's — a large video shown small (a 4K camera in a tile, a wall
+   * of cameras) costs far less to paint, as on `<video>`; a paused frame is painted again when
+   * the element is resized.
+   */
+  @property() resolution: 'video' | 'display' = 'video';
+
+  /**
    * The codec the page expects: `h264`, `h265`/`hevc`, `av1`, `vp9`, `vp8` or a full codec
    * string. When this browser cannot decode it, the element goes to the fallback without
    * downloading the MP4; it also serves as the codec when a file does not say.
@@ -219,7 +237,7 @@ export class RerunVideo extends LitElement {
   @property() fallback: string | null = null;
 
   /** The canvas frames are painted on. */
-  @query('canvas') readonly canvas!: HTMLCanvasElement | null;
+  @query('canvas[part="canvas"]') readonly canvas!: HTMLCanvasElement | null;
 
   private readonly video = new VideoController(this, {
     loadStarted: (hadMedia) => this.playback.loadStarted(hadMedia),
@@ -408,7 +426,11 @@ export class RerunVideo extends LitElement {
           this.actions,
         )
       : null;
-    return html`<canvas part="canvas" role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas
+    const display = this.resolution === 'display';
+    const sizer = display
+      ? html`<canvas class="sizer" aria-hidden="true" width=${this.videoWidth || 300} height=${this.videoHeight || 150}></canvas>`
+      : null;
+    return html`${sizer}<canvas part="canvas" class=${display ? 'shown' : ''} role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas
       >${message}${controls}`;
   }
 

@@ -26,7 +26,7 @@ import { LatestRequest, type Ticket } from './latest-request.js';
 import type { GrowingTrack } from './mp4/fragmented-track.js';
 import { openMp4, type HeadTrack, type OpenedVideo } from './mp4/open-mp4.js';
 import type { VideoTrack } from './mp4/video-track.js';
-import { Painter } from './painter.js';
+import { Painter, type Picture, type ShownSize } from './painter.js';
 import { prepareVideo } from './prepare.js';
 
 export type VideoState = 'empty' | 'loading' | 'ready' | 'fallback' | 'error';
@@ -51,6 +51,10 @@ export interface VideoHost extends ReactiveControllerHost, HTMLElement {
   readonly loading: 'eager' | 'lazy';
   /** Whether it is playing (a playing element keeps its decoder off-screen). */
   readonly paused: boolean;
+  /** Whether a seek is being shown (a group's included). */
+  readonly seeking: boolean;
+  /** `display`: pictures are painted at the size the canvas is shown at (see Painter). */
+  readonly resolution: 'video' | 'display';
 }
 
 /** Frame accounting, as `<video>.getVideoPlaybackQuality()` gives it, plus what this element adds. */
@@ -181,12 +185,75 @@ export class VideoController implements ReactiveController {
   constructor(host: VideoHost, observer: LoadObserver) {
     this.host = host;
     this.observer = observer;
-    this.painter = new Painter(() => host.canvas?.getContext('2d') ?? null);
+    this.painter = new Painter(
+      () => host.canvas?.getContext('2d') ?? null,
+      () => (host.resolution === 'display' ? this.box : null),
+    );
     host.addController(this);
+  }
+
+  /** `resolution="display"`: the canvas's box on the page in device pixels, once measured. */
+  private box: ShownSize | null = null;
+  private boxObserver: ResizeObserver | null = null;
+  private observed: HTMLCanvasElement | null = null;
+  /** What was painted last, and the resolution it was painted for. */
+  private picture: Picture | null = null;
+  private paintedFor: 'video' | 'display' = 'video';
+
+  hostUpdated(): void {
+    this.watchBox();
+    // The resolution changed: the frame on the canvas is painted again for it.
+    if (this.picture && this.paintedFor !== this.host.resolution) this.repaint();
+  }
+
+  /** Measures the canvas's box while `resolution` is `display` (the painter sizes the canvas by it). */
+  private watchBox(): void {
+    const canvas = this.host.resolution === 'display' && this.host.isConnected ? this.host.canvas : null;
+    if (canvas === this.observed) return;
+    this.boxObserver?.disconnect();
+    this.observed = canvas;
+    this.box = null;
+    if (!canvas || typeof ResizeObserver === 'undefined') return;
+    this.boxObserver ??= new ResizeObserver((entries) => this.boxChanged(entries[entries.length - 1]));
+    try {
+      this.boxObserver.observe(canvas, { box: 'device-pixel-content-box' });
+    } catch {
+      // WebKit has no device-pixel-content-box; content-box times devicePixelRatio instead.
+      this.boxObserver.observe(canvas);
+    }
+  }
+
+  private boxChanged(entry: ResizeObserverEntry): void {
+    const device = entry.devicePixelContentBoxSize?.[0];
+    const css = entry.contentBoxSize?.[0];
+    const ratio = globalThis.devicePixelRatio || 1;
+    const box = device
+      ? { width: device.inlineSize, height: device.blockSize }
+      : css
+        ? { width: Math.round(css.inlineSize * ratio), height: Math.round(css.blockSize * ratio) }
+        : { width: Math.round(entry.contentRect.width * ratio), height: Math.round(entry.contentRect.height * ratio) };
+    if (this.box && this.box.width === box.width && this.box.height === box.height) return;
+    this.box = box;
+    const canvas = this.host.canvas;
+    if (!this.picture || !canvas) return;
+    const size = this.painter.canvasSize(this.picture);
+    if (size.width !== canvas.width || size.height !== canvas.height) this.repaint();
+  }
+
+  /**
+   * Paints the frame on the canvas again (its size changed). Playing, the next frame does;
+   * paused, the frame is shown again, from the cache or decoded, without a `frame` event.
+   */
+  private repaint(): void {
+    const painted = this.painted;
+    const source = this.source;
+    if (!painted || !source || this.requests.current || !this.host.paused || this.host.seeking) return;
+    source.show(painted.index).catch(() => {});
   }
 
   hostConnected(): void {
     this.watchViewport();
+    this.watchBox();
     clearTimeout(this.teardownTimer);
     this.teardownTimer = undefined;
     // Back after a teardown: load the src again.
@@ -194,6 +261,8 @@ export class VideoController implements ReactiveController {
   }
 
   hostDisconnected(): void {
+    this.boxObserver?.disconnect();
+    this.observed = null;
     this.viewport?.disconnect();
     this.viewport = null;
     this.teardownTimer = setTimeout(() => {
@@ -498,6 +567,7 @@ export class VideoController implements ReactiveController {
     this.dropped = 0;
     this.setState('empty');
     this.painter.clear();
+    this.picture = null;
   }
 
   private closeSources(): void {
@@ -554,7 +624,7 @@ export class VideoController implements ReactiveController {
       paint: (frame, index) => {
         if (!current()) return;
         this.paints++;
-        this.painter.paint(frame, track);
+        this.paint(frame, track);
         this.early = { ticket, timestamp: track.frameTimestamps[index] };
       },
       onFatal: () => this.head === head && this.dropHead(),
@@ -702,6 +772,7 @@ export class VideoController implements ReactiveController {
     if (fallback) void this.loadFallback(this.imagesRun, fallback);
     else {
       this.painter.clear();
+    this.picture = null;
       this.serve();
       this.observer.failed(new DOMException(`This browser cannot decode ${this.unsupported.codec}.`, 'NotSupportedError'));
     }
@@ -845,13 +916,19 @@ export class VideoController implements ReactiveController {
   private paintVideo(image: VideoFrame | ImageBitmap): void {
     if (!this.track) return;
     this.paints++;
-    this.painter.paint(image, this.track);
+    this.paint(image, this.track);
+  }
+
+  private paint(image: VideoFrame | ImageBitmap, picture: Picture): void {
+    this.painter.paint(image, picture);
+    this.picture = picture;
+    this.paintedFor = this.host.resolution;
   }
 
   /** Draws a fallback image at the manifest's size (the images are upright already). */
   private paintImage(image: ImageBitmap): void {
     this.paints++;
-    this.painter.paint(image, {
+    this.paint(image, {
       width: this.imageSize.width || image.width,
       height: this.imageSize.height || image.height,
     });

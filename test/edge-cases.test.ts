@@ -53,7 +53,10 @@ function upright(canvas: HTMLCanvasElement, m: EdgeInfo['displayMatrix'], width:
   const context = out.getContext('2d')!;
   // The inverse of an orthogonal matrix is its transpose.
   context.setTransform(m.a, m.c, m.b, m.d, -(m.a * m.tx + m.b * m.ty), -(m.c * m.tx + m.d * m.ty));
-  context.drawImage(canvas, 0, 0);
+  // At the displayed size (a canvas painted with resolution="display" is smaller).
+  const displayWidth = Math.abs(m.a) * width + Math.abs(m.c) * height;
+  const displayHeight = Math.abs(m.b) * width + Math.abs(m.d) * height;
+  context.drawImage(canvas, 0, 0, displayWidth, displayHeight);
   return readFrameCode(out);
 }
 
@@ -126,6 +129,25 @@ describe('<rerun-video> real-world edge cases', function () {
       const code = upright(theirs, info.displayMatrix, info.width, info.height);
       console.log(`${name}: <video> is ${theirs.width}x${theirs.height}, upright code ${code} (12 if it applies the matrix)`);
       if (isChromium) expect(code).to.equal(12);
+    });
+
+    it(`${name}: resolution="display" turns and scales the picture in one transform`, async () => {
+      const info = (await fixtureInfo(name)) as EdgeInfo;
+      const { displayWidth, displayHeight } = info.display;
+      const el = document.createElement('rerun-video');
+      cleanup.push(el);
+      el.resolution = 'display';
+      el.style.cssText = `width: ${displayWidth / 2}px; height: ${displayHeight / 2}px`;
+      el.src = `${MEDIA}${name}.mp4`;
+      document.body.append(el);
+      await oneEvent(el, 'frame');
+      const half = [Math.round((displayWidth / 2) * devicePixelRatio), Math.round((displayHeight / 2) * devicePixelRatio)];
+      await waitUntil(() => el.canvas!.width === Math.min(displayWidth, half[0]), 'the canvas takes the box size', { timeout: 5000 });
+      expect(el.canvas!.height).to.equal(Math.min(displayHeight, half[1]));
+      for (const frame of [12, 0, 29]) {
+        await el.seek(el.frameTimestamps[frame]);
+        expect(upright(el.canvas!, info.displayMatrix, info.width, info.height), `frame ${frame}`).to.equal(frame);
+      }
     });
   }
 

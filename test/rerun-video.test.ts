@@ -209,6 +209,58 @@ describe('<rerun-video> events and properties', function () {
     expect(getComputedStyle(el.canvas!).objectFit).to.equal('cover');
   });
 
+  describe('resolution="display"', () => {
+    /** The canvas size the element should paint a 320x240 picture at in a `width` x `height` CSS box. */
+    const expected = (width: number, height: number) => {
+      const k = Math.min(1, Math.max((width * devicePixelRatio) / 320, (height * devicePixelRatio) / 240));
+      return [Math.round(320 * k), Math.round(240 * k)];
+    };
+
+    it('paints at the size it is shown, lays out as the video, and reads the same frames', async () => {
+      const el = await fixture<RerunVideo>(
+        html`<rerun-video resolution="display" style="width: 160px; height: 120px" src=${MEDIA + 'h264-bframes.mp4'}></rerun-video>`,
+      );
+      await oneEvent(el, 'frame');
+      await waitUntil(() => el.canvas!.width === expected(160, 120)[0], 'the canvas takes the box size', { timeout: 5000 });
+      expect([el.canvas!.width, el.canvas!.height]).to.deep.equal(expected(160, 120));
+      const box = el.canvas!.getBoundingClientRect();
+      expect([box.width, box.height]).to.deep.equal([160, 120]);
+      for (const frame of [45, 15, 87]) {
+        const detail = await el.seek(el.frameTimestamps[frame]);
+        expect(detail.index).to.equal(frame);
+        expect(readFrameCode(el.canvas!), `pixels at frame ${frame}`).to.equal(frame);
+      }
+      // Unsized, it takes the video's size, as with the default resolution.
+      el.style.cssText = '';
+      await waitUntil(() => el.canvas!.width === expected(320, 240)[0], 'the canvas follows the box', { timeout: 5000 });
+      const unsized = el.getBoundingClientRect();
+      expect([unsized.width, unsized.height]).to.deep.equal([320, 240]);
+      await expect(el).to.be.accessible();
+    });
+
+    it('paints the paused frame again when resized, without a frame event, and back at full size for resolution="video"', async () => {
+      const el = await fixture<RerunVideo>(
+        html`<rerun-video resolution="display" style="width: 80px; height: 60px" src=${MEDIA + 'h264-longgop.mp4'}></rerun-video>`,
+      );
+      await oneEvent(el, 'frame');
+      const frame = Math.floor(el.frameCount / 2) + 3;
+      await el.seek(el.frameTimestamps[frame]);
+      await waitUntil(() => el.canvas!.width === expected(80, 60)[0], 'the canvas takes the box size', { timeout: 5000 });
+      let frames = 0;
+      el.addEventListener('frame', () => frames++);
+      el.style.width = '240px';
+      el.style.height = '180px';
+      await waitUntil(() => el.canvas!.width === expected(240, 180)[0], 'painted again at the new size', { timeout: 5000 });
+      expect(readFrameCode(el.canvas!)).to.equal(frame);
+      el.resolution = 'video';
+      await waitUntil(() => el.canvas!.width === 320, 'painted again at the picture size', { timeout: 5000 });
+      expect(el.canvas!.height).to.equal(240);
+      expect(readFrameCode(el.canvas!)).to.equal(frame);
+      expect(frames, 'no frame event: the frame did not change').to.equal(0);
+      expect(el.getVideoPlaybackQuality().openVideoFrames).to.be.at.most(1);
+    });
+  });
+
   it('is accessible', async () => {
     const el = await load('h264-nobframes');
     await expect(el).to.be.accessible();
