@@ -842,10 +842,14 @@ function until(target, type, ms) {
   });
 }
 
-async function openElement(url, sync) {
+/** Playback method `element-display`: the element with resolution="display". */
+const isElement = (method) => method === 'element' || method === 'element-display';
+
+async function openElement(url, sync, method = 'element') {
   elementModule ??= await import('/dist/rerun-video.min.js');
   const el = document.createElement('rerun-video');
   if (sync) el.setAttribute('sync', sync);
+  if (method === 'element-display') el.setAttribute('resolution', 'display');
   stage.append(el);
   const ready = until(el, 'loadeddata', 30_000);
   el.src = url;
@@ -1059,8 +1063,8 @@ async function playForward(method, url, meta, pixels) {
   const n = ts.length;
   const timeout = (ts[n - 1] + 1) * 1000 * 4 + 10_000;
   const out = { frames: n };
-  if (method === 'element') {
-    const el = await openElement(url);
+  if (isElement(method)) {
+    const el = await openElement(url, null, method);
     await sleep(SETTLE_MS);
     const q0 = quality(el);
     const rec = recordElementFrames(el, { pixels });
@@ -1184,17 +1188,17 @@ async function playSync(method, url, meta, { pixels = false, count = 4 } = {}) {
   // out of view differently (stacked, the fourth <video> was off-screen and Chromium counted
   // all its 148 frames as dropped, the others none)
   stage.style.cssText = 'display: grid; grid-template-columns: repeat(2, 384px); gap: 4px';
-  const players = await Promise.all(Array.from({ length: count }, () => (method === 'element' ? openElement(url, 'bench') : openVideo(url))));
+  const players = await Promise.all(Array.from({ length: count }, () => (isElement(method) ? openElement(url, 'bench', method) : openVideo(url))));
   for (const p of players) p.style.cssText = 'width: 384px; height: 216px';
   await sleep(SETTLE_MS);
   let tick = 0;
   const q0 = players.map(quality);
   const recs = players.map((p) =>
-    method === 'element'
+    isElement(method)
       ? recordElementFrames(p, { pixels: false, tick: () => tick })
       : recordVideoFrames(p, ts, { pixels: false, tick: () => tick }),
   );
-  const ctxs = method === 'element' && pixels ? players.map((el) => ({ ctx: el.canvas.getContext('2d'), w: el.canvas.width, h: el.canvas.height })) : null;
+  const ctxs = isElement(method) && pixels ? players.map((el) => ({ ctx: el.canvas.getContext('2d'), w: el.canvas.width, h: el.canvas.height })) : null;
   const ended = Promise.all(players.map((p) => until(p, 'ended', timeout)));
   // per animation frame: skew from the events so far, and (element) from the canvases
   const eventSkew = [];
@@ -1216,7 +1220,7 @@ async function playSync(method, url, meta, { pixels = false, count = 4 } = {}) {
   requestAnimationFrame(onAnimationFrame);
   const mainThread = watchMainThread();
   const t0 = now();
-  if (method === 'element') await players[0].play();
+  if (isElement(method)) await players[0].play();
   else await Promise.all(players.map((v) => v.play()));
   out.playResolvedMs = round(now() - t0);
   await ended;
@@ -1244,7 +1248,7 @@ async function playSync(method, url, meta, { pixels = false, count = 4 } = {}) {
   out.paintFrames = buckets.length;
   out.paintFramesPartial = buckets.filter((b) => b.players.size < count).length;
   out.paintSpreadMaxMs = round(Math.max(0, ...buckets.map((b) => Math.max(...b.times) - Math.min(...b.times))));
-  if (method === 'element') out.checks = recs.map(frameChecks);
+  if (isElement(method)) out.checks = recs.map(frameChecks);
   for (const p of players) {
     if (method === 'video') {
       p.removeAttribute('src');
@@ -1291,7 +1295,7 @@ async function runPlayback({ scenario, method, file } = {}) {
       // from 60/s to 34/s and frames were dropped for it): frames and skew are timed without
       // it, then a second run reads the canvases to prove what was on them.
       Object.assign(result, await playSync(method, url, meta));
-      if (method === 'element') result.pixelRun = await playSync(method, url, meta, { pixels: true });
+      if (isElement(method)) result.pixelRun = await playSync(method, url, meta, { pixels: true });
     }
     else throw new Error(`unknown scenario ${scenario}`);
   } catch (e) {

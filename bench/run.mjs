@@ -93,6 +93,12 @@ const PLAYBACK = {
   sync: 'h264-720p-5s',
 };
 const PLAYBACK_METHODS = ['element', 'video'];
+/**
+ * Scenarios also played by `element-display`: the element with resolution="display", which
+ * paints at the size the player is shown (480x270, 384x216) rather than the picture's.
+ */
+const DISPLAY_SCENARIOS = new Set(['4k', 'sync']);
+const METHOD_LABELS = { 'element-display': 'element, resolution="display"' };
 const FILE_LABELS = {
   'h264-1080p-gop60': '1080p30 H.264 High, B-frames, GOP 60',
   'h264-1080p-gop250': '1080p30 H.264 High, B-frames, GOP 250',
@@ -946,8 +952,9 @@ function syncTable(results) {
       rows.push([r.method, `ERROR: ${r.error}`, ...header.slice(2).map(() => '')]);
       continue;
     }
-    rows.push(syncRow(r.method, r));
-    if (r.pixelRun) rows.push(r.pixelRun.error ? ['element, canvases read', `ERROR: ${r.pixelRun.error}`, ...header.slice(2).map(() => '')] : syncRow('element, canvases read', { scenario: 'sync', ...r.pixelRun }));
+    const label = METHOD_LABELS[r.method] ?? r.method;
+    rows.push(syncRow(label, r));
+    if (r.pixelRun) rows.push(r.pixelRun.error ? [`${label}, canvases read`, `ERROR: ${r.pixelRun.error}`, ...header.slice(2).map(() => '')] : syncRow(`${label}, canvases read`, { scenario: 'sync', ...r.pixelRun }));
   }
   return { header, rows };
 }
@@ -978,38 +985,47 @@ function playbackRatios(results) {
   const get = (scenario, method) => results.find((r) => r.scenario === scenario && r.method === method && !r.error);
   const out = [];
   for (const scenario of Object.keys(PLAYBACK)) {
-    const el = get(scenario, 'element');
     const vid = get(scenario, 'video');
-    if (!el && !vid) continue;
+    for (const method of ['element', 'element-display']) {
+      const el = get(scenario, method);
+      if (method === 'element-display' && !el) continue;
+      if (!el && !vid) continue;
+      const label = METHOD_LABELS[method] ? ` (${METHOD_LABELS[method]})` : '';
+      pushRatios(out, scenario, el, vid, label);
+    }
+  }
+  return out;
+}
+
+/** The ratio rows of one scenario for one way of running the element (`label` says which). */
+function pushRatios(out, scenario, el, vid, label) {
     if (scenario === 'sync') {
-      out.push({ scenario, what: 'dropped frames, 4 summed', element: el?.dropped, video: vid?.dropped, ratio: ratio(el?.dropped, vid?.dropped), goal: '' });
+      out.push({ scenario, what: `dropped frames, 4 summed${label}`, element: el?.dropped, video: vid?.dropped, ratio: ratio(el?.dropped, vid?.dropped), goal: '' });
       // The largest skew either run saw: the events' in the timed run, the canvases' in the other.
       const es = el ? Math.max(el.eventSkew.max ?? 0, el.pixelRun?.pixelSkew?.max ?? 0) : null;
-      out.push({ scenario, what: 'largest skew, frames', element: es, video: vid?.eventSkew.max, ratio: ratio(es, vid?.eventSkew.max), goal: '' });
-      continue;
+      out.push({ scenario, what: `largest skew, frames${label}`, element: es, video: vid?.eventSkew.max, ratio: ratio(es, vid?.eventSkew.max), goal: '' });
+      return;
     }
     const presented = (r) => presentedOf(r).n;
     const droppedPct = (r) => (r && !r.na ? pct(r.quality.dropped, r.quality.presented + r.quality.dropped) : null);
     const r = ratio(presented(el), presented(vid));
     const goal = scenario === '4k' && r != null ? `>= ${PLAYBACK_TARGETS.presented4kVsVideo}x ${r >= PLAYBACK_TARGETS.presented4kVsVideo ? 'PASS' : 'MISS'}` : '';
-    out.push({ scenario, what: 'presented frames', element: presented(el), video: vid?.na ? 'n/a' : presented(vid), ratio: r, goal });
+    out.push({ scenario, what: `presented frames${label}`, element: presented(el), video: vid?.na ? 'n/a' : presented(vid), ratio: r, goal });
     const dp = droppedPct(el);
     const dropGoal =
       scenario === 'reverse' && dp != null ? `< ${PLAYBACK_TARGETS.reverseDroppedPct} % ${dp < PLAYBACK_TARGETS.reverseDroppedPct ? 'PASS' : 'MISS'}` : '';
-    out.push({ scenario, what: 'dropped %', element: dp == null ? null : +dp.toFixed(2), video: vid?.na ? 'n/a' : droppedPct(vid) == null ? null : +droppedPct(vid).toFixed(2), ratio: null, goal: dropGoal });
+    out.push({ scenario, what: `dropped %${label}`, element: dp == null ? null : +dp.toFixed(2), video: vid?.na ? 'n/a' : droppedPct(vid) == null ? null : +droppedPct(vid).toFixed(2), ratio: null, goal: dropGoal });
     if (el && !el.na) {
       const exact = el.checks.pixelWrong === 0 && el.checks.indexWrong === 0 && el.seq.wrongWay === 0;
       out.push({
         scenario,
-        what: 'element frames exact (pixels, index, order)',
+        what: `element frames exact (pixels, index, order)${label}`,
         element: `${el.checks.pixelChecked ? right(el.checks.pixelChecked, el.checks.pixelWrong) : '—'}, ${right(el.seq.shown, el.checks.indexWrong)}, ${el.seq.wrongWay} wrong way`,
         video: vid && !vid.na && vid.checks.pixelChecked ? `${right(vid.checks.pixelChecked, vid.checks.pixelWrong)} (pixels vs mediaTime)` : '',
         ratio: null,
         goal: exact ? 'PASS' : 'MISS',
       });
     }
-  }
-  return out;
 }
 
 function playbackRatioTable(rs) {
@@ -1084,6 +1100,7 @@ async function main() {
   if (opts.files.length) console.log(`bench: serving ${ROOT} at ${base}; ${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method`);
   if (opts.long) console.log(`bench: long recordings: ${longArgs.pages} pages per file and method, ${longArgs.seeks} random seeks each${opts.throttle ? `, over a link of ${opts.throttle} B/s` : ''}; ${describeBoxes().join('; ')}`);
   const playbackMethods = PLAYBACK_METHODS.filter((m) => opts.methods.includes(m));
+  if (playbackMethods.includes('element')) playbackMethods.push('element-display');
   if (opts.playback) console.log(`bench: playback: ${opts.scenarios.map((s) => `${s} (${PLAYBACK[s]})`).join(', ')}; ${playbackMethods.join(', ')}`);
 
   const results = [];
@@ -1158,6 +1175,7 @@ async function main() {
     }
     for (const scenario of opts.playback ? opts.scenarios : []) {
       for (const method of playbackMethods) {
+        if (method === 'element-display' && !DISPLAY_SCENARIOS.has(scenario)) continue;
         const t1 = Date.now();
         const file = PLAYBACK[scenario];
         let r;
