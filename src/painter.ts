@@ -1,4 +1,4 @@
-import type { Orientation } from './mp4/video-track.js';
+import { displaySize, type Orientation } from './mp4/video-track.js';
 
 type Context2D = CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D;
 
@@ -14,6 +14,11 @@ export interface Picture {
    */
   source?: { x: number; y: number; width: number; height: number };
 }
+
+const IDENTITY: Orientation = { a: 1, b: 0, c: 0, d: 1 };
+
+/** The size of `picture` once turned. */
+const displayed = ({ width, height, orientation }: Picture) => displaySize(width, height, orientation ?? IDENTITY);
 
 /** Device pixels a picture is shown in: the canvas's box on the page. */
 export interface ShownSize {
@@ -36,10 +41,7 @@ export class Painter {
 
   /** The canvas size `picture` is painted at: its displayed size, scaled down to the box it is shown in. */
   canvasSize(picture: Picture): ShownSize {
-    const { width, height } = picture;
-    const { a, b, c, d } = picture.orientation ?? { a: 1, b: 0, c: 0, d: 1 };
-    const displayWidth = Math.abs(a) * width + Math.abs(c) * height;
-    const displayHeight = Math.abs(b) * width + Math.abs(d) * height;
+    const { width: displayWidth, height: displayHeight } = displayed(picture);
     const shown = this.shownSize();
     if (!shown || !(shown.width > 0 && shown.height > 0)) return { width: displayWidth, height: displayHeight };
     // The larger of the two ratios: enough for `fit` contain (the smaller one fills the box)
@@ -52,10 +54,9 @@ export class Painter {
     const context = this.context();
     if (!context) return;
     const { width, height } = picture;
-    const { a, b, c, d } = picture.orientation ?? { a: 1, b: 0, c: 0, d: 1 };
-    const displayWidth = Math.abs(a) * width + Math.abs(c) * height;
-    const displayHeight = Math.abs(b) * width + Math.abs(d) * height;
+    const { a, b, c, d } = picture.orientation ?? IDENTITY;
     const canvas = context.canvas;
+    const display = displayed(picture);
     const size = this.canvasSize(picture);
     if (canvas.width !== size.width || canvas.height !== size.height) {
       canvas.width = size.width;
@@ -63,8 +64,8 @@ export class Painter {
     }
     // Moves the turned picture back into view (its corners' least x and y become 0), then
     // scales it to the canvas.
-    const kx = size.width / displayWidth;
-    const ky = size.height / displayHeight;
+    const kx = size.width / display.width;
+    const ky = size.height / display.height;
     const e = -(Math.min(0, a * width) + Math.min(0, c * height));
     const f = -(Math.min(0, b * width) + Math.min(0, d * height));
     context.setTransform(a * kx, b * ky, c * kx, d * ky, e * kx, f * ky);

@@ -246,7 +246,8 @@ export class VideoController implements ReactiveController {
    */
   private repaint(): void {
     const painted = this.painted;
-    const source = this.source;
+    // Not `source`: a decoder let go off-screen is not rebuilt for this (the next request paints at the new size).
+    const source = this.decoder ?? this.images;
     if (!painted || !source || this.requests.current || !this.host.paused || this.host.seeking) return;
     source.show(painted.index).catch(() => {});
   }
