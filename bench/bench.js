@@ -265,8 +265,8 @@ class ElementPlayer {
     });
     // phases of the first frame (the long scenario reports them): src -> metadata -> frame
     el.addEventListener('loadedmetadata', () => (this.metadataAt = now()), { once: true });
-    // and when a picture is first on the canvas, seen at an animation frame: a long file's
-    // head paints it before the events, which wait for the whole sample table
+    // and when a picture is first on the canvas, seen at an animation frame (a check that the
+    // `frame` event says when the picture is there: a long file's comes from its table's head)
     this.pictureAt = null;
     const look = () => {
       if (this.pictureAt !== null || !el.isConnected) return;

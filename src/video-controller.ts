@@ -17,14 +17,13 @@ import {
   type UnsupportedCodecDetail,
   type UnsupportedCodecReason,
 } from './events.js';
-import { effectiveCodec } from './codecs.js';
 import { FrameDecoder, type DecoderCounters } from './decode/frame-decoder.js';
 import { frameForTime } from './decode/seek-plan.js';
 import { ImageSequence } from './images/image-sequence.js';
 import { loadManifest } from './images/manifest.js';
-import { LatestRequest, type Ticket } from './latest-request.js';
+import { LatestRequest } from './latest-request.js';
 import type { GrowingTrack } from './mp4/fragmented-track.js';
-import { openMp4, type HeadTrack, type OpenedVideo } from './mp4/open-mp4.js';
+import { openMp4, type OpenedVideo } from './mp4/open-mp4.js';
 import type { VideoTrack } from './mp4/video-track.js';
 import { Painter, type Picture, type ShownSize } from './painter.js';
 import { prepareVideo } from './prepare.js';
@@ -113,13 +112,6 @@ interface Inputs {
   fallback: string | null;
 }
 
-/** A long recording's head being shown (see VideoController.showHead). */
-interface HeadShow {
-  /** The request it shows the frame for. */
-  ticket: Ticket<number, FrameDetail>;
-  decoder: FrameDecoder | null;
-}
-
 /** How long a disconnected element keeps its decoder, so a DOM move does not rebuild it. */
 const TEARDOWN_DELAY_MS = 1000;
 /** `loading="lazy"`: how far from the viewport loading starts. */
@@ -175,12 +167,8 @@ export class VideoController implements ReactiveController {
   private decoderFactory: (() => void) | null = null;
   /** The decoder was let go off-screen: it is built again when a frame is next needed. */
   private released = false;
-  /** A long recording's head, decoding the first frame while the whole table is read (see showHead). */
-  private head: HeadShow | null = null;
   /** The file (its OpenedVideo) or image sequence `indexed` was fired for. */
   private indexedFor: object | null = null;
-  /** The frame the head painted (its time), for the request it painted it for. */
-  private early: { ticket: Ticket<number, FrameDetail>; timestamp: number } | null = null;
 
   constructor(host: VideoHost, observer: LoadObserver) {
     this.host = host;
@@ -572,8 +560,6 @@ export class VideoController implements ReactiveController {
   }
 
   private closeSources(): void {
-    this.dropHead();
-    this.early = null;
     this.decoder?.close();
     this.decoder = null;
     this.decoderFactory = null;
@@ -592,59 +578,9 @@ export class VideoController implements ReactiveController {
       const input = typeof src === 'string' ? new URL(src, document.baseURI).href : src;
       const cacheSize = Number(this.host.cacheSize);
       const cacheBytes = cacheSize > 0 && Number.isFinite(cacheSize) ? cacheSize * 1024 * 1024 : undefined;
-      const run = this.run;
-      const onHead = (head: HeadTrack) => this.showHead(run, head);
-      this.opening = openMp4(input, { signal: this.abort.signal, credentials: this.credentials, cacheBytes, onHead });
+      this.opening = openMp4(input, { signal: this.abort.signal, credentials: this.credentials, cacheBytes });
     }
     return this.opening;
-  }
-
-  /**
-   * A long recording's first samples, before its whole table is read: when the pending
-   * request's time falls in them, a decoder of their own paints its frame first, and the table
-   * is read after. No event says so yet (`loadedmetadata` comes first, with the whole table);
-   * once the table is read, the request is answered with that frame, not decoded again (serve()).
-   */
-  private showHead(run: number, { track, bytes, until }: HeadTrack): Promise<void> | void {
-    const ticket = this.requests.current;
-    const inputs = this.inputs;
-    if (run !== this.run || this.track || this.head || !ticket || !inputs || !(ticket.key < until)) return;
-    const head: HeadShow = { ticket, decoder: null };
-    this.head = head;
-    const current = () => this.head === head && this.requests.isCurrent(ticket);
-    // Whatever goes wrong here is left to the whole track's decoder, which reports it. No
-    // isConfigSupported round trip first (a task, behind a slice of the table): a codec that
-    // does not decode here fails in the decoder, which drops the head.
-    const { hardwareAcceleration, codecHint } = inputs;
-    head.decoder = new FrameDecoder({
-      track: { ...track, codec: effectiveCodec(track.codec, codecHint) },
-      bytes,
-      hardwareAcceleration,
-      optimizeForLatency: true,
-      counters: this.videoCounters,
-      paint: (frame, index) => {
-        if (!current()) return;
-        this.paints++;
-        this.paint(frame, track);
-        this.early = { ticket, timestamp: track.frameTimestamps[index] };
-      },
-      onFatal: () => this.head === head && this.dropHead(),
-    });
-    // Settles once the picture is on screen (a rendering update after the paint; 50 ms at most:
-    // hidden pages have none), or the head gave up (superseded, failed, dropped).
-    return head.decoder.show(frameForTime(track.frameTimestamps, ticket.key)).then(
-      () => new Promise<void>((resolve) => {
-        requestAnimationFrame(() => resolve());
-        setTimeout(resolve, 50);
-      }),
-      () => {},
-    );
-  }
-
-  /** Lets the head's decoder go (its picture stays on the canvas). */
-  private dropHead(): void {
-    this.head?.decoder?.close();
-    this.head = null;
   }
 
   /** Drops the fetched file: its downloads stop and its bytes are let go. */
@@ -673,7 +609,6 @@ export class VideoController implements ReactiveController {
         current: () => run === this.run,
       });
       if (!prepared || run !== this.run) return;
-      this.dropHead(); // what it painted stays on the canvas, and in `early`
       if (prepared.kind === 'unsupported') return this.toFallback(run, prepared.codec, prepared.reason);
       const { opened, track } = prepared;
       this.track = track;
@@ -716,6 +651,8 @@ export class VideoController implements ReactiveController {
           if (this.announced === opened && this.indexed) this.announceIndexed(opened);
           this.serve();
         };
+        // A long MP4 whose whole table turns out damaged past its head: the file cannot be shown.
+        opened.fragments.onFailure = (error) => run === this.run && !isAbortError(error) && this.fail(error);
       }
       this.setState('ready');
       if (this.announced !== opened) {
@@ -863,15 +800,6 @@ export class VideoController implements ReactiveController {
       ticket.resolve({ ...this.painted, requestedTime: ticket.key });
       return;
     }
-    const early = this.early;
-    this.early = null;
-    if (early?.ticket === ticket && source === this.decoder && timestamps[index] === early.timestamp) {
-      // The head's decoder painted this very frame while the table was read.
-      const detail = this.detailFor(index, ticket.key, true);
-      this.shown(detail);
-      ticket.resolve(detail);
-      return;
-    }
     source.show(index).then(
       (shown) => {
         if (!this.requests.isCurrent(ticket) || this.source !== source) return;
@@ -892,7 +820,6 @@ export class VideoController implements ReactiveController {
 
   /** A different frame is on the canvas. */
   private shown(detail: FrameDetail): void {
-    this.early = null;
     this.announced?.fragments?.startIndexing();
     this.painted = detail;
     this.frames++;

@@ -53,11 +53,6 @@ export interface FrameDecoderOptions {
   track: VideoTrack;
   bytes: ByteSource;
   hardwareAcceleration: HardwareAcceleration;
-  /**
-   * For a decoder that shows one frame and is let go (a long recording's head): its frame comes
-   * out as soon as it is decoded, not after the frames a frame-threaded decoder holds back.
-   */
-  optimizeForLatency?: boolean;
   /** Draws the requested frame (decoded now, or from the cache). Must not keep it. */
   paint(image: VideoFrame | ImageBitmap, index: number): void;
   /** Byte budget of the decoded-frame cache; defaults to DEFAULT_CACHE_BYTES. */
@@ -196,7 +191,7 @@ export class FrameDecoder {
     this.track = options.track;
     this.samples = this.track.samples;
     this.keys = this.samples.keys.slice();
-    this.config = { ...decoderConfig(options.track, options.hardwareAcceleration), optimizeForLatency: options.optimizeForLatency === true };
+    this.config = decoderConfig(options.track, options.hardwareAcceleration);
     const { timestampsUs, count } = this.samples;
     this.byTime = this.samples.byTime ?? null;
     if (!this.byTime) {

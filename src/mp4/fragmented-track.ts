@@ -30,6 +30,11 @@ export interface GrowingTrack {
   close(): void;
   /** Hears of each published track. */
   onChange: ((track: VideoTrack) => void) | null;
+  /**
+   * Hears of a failure that ends the file (a long MP4's whole table is damaged). A failed read
+   * of a fragment is not one: the requests that need it hear of it.
+   */
+  onFailure?: ((error: unknown) => void) | null;
   /** Every fragment is in the published track. */
   readonly complete: boolean;
 }

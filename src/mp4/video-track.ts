@@ -133,6 +133,19 @@ export function webCodecsCodec(mp4Codec: string): string {
 }
 
 /**
+ * The duration of a track known only by its head, from its header: mdhd's end moved as the
+ * first sample's presentation time is moved from its decode time (`shift`, seconds), and no
+ * longer than its edit list. The whole table's end can differ by a frame (the last frame's
+ * composition offset): it replaces this once read, with a `durationchange`.
+ */
+function headDuration(movie: Movie, track: TrackHeader, shift: number): number {
+  let end = shift + track.duration / track.timescale;
+  const edited = movie.timescale > 0 ? track.edits.reduce((sum, e) => sum + (Number.isFinite(e.segment_duration) ? e.segment_duration : 0), 0) : 0;
+  if (edited > 0) end = Math.min(end, edited / movie.timescale);
+  return Math.max(0, end) || 0;
+}
+
+/**
  * Builds the first video track of a movie from its header boxes and its samples in decode
  * order (the moov's sample tables, or a fragmented file's fragments). `head`: the table is the
  * first samples of a longer one (see `readSampleTable`'s limit), so its last sample does not
@@ -245,6 +258,6 @@ export async function buildVideoTrack(
     timestampOffsetUs,
     frameTimestamps,
     frameSample: new Int32Array(order.buffer, 0, shown),
-    duration: pts[last] + (Math.max(0, table.durations[last] / timescale) || 0),
+    duration: head ? headDuration(movie, track, pts[0] - dts[0] / timescale) : pts[last] + (Math.max(0, table.durations[last] / timescale) || 0),
   };
 }
