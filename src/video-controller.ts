@@ -820,11 +820,13 @@ export class VideoController implements ReactiveController {
 
   /** A different frame is on the canvas. */
   private shown(detail: FrameDetail): void {
-    this.announced?.fragments?.startIndexing();
+    const fragments = this.announced?.fragments;
     this.painted = detail;
     this.frames++;
     this.host.dispatchEvent(new FrameEvent(detail));
     this.observer.painted(detail);
+    // The rest of a fragmented or long file's table, once the page has heard of its first frame.
+    if (fragments === this.announced?.fragments) fragments?.startIndexing();
   }
 
   private detailFor(index: number, requestedTime: number, exact: boolean): FrameDetail {
