@@ -1068,7 +1068,15 @@ async function playForward(method, url, meta, pixels) {
     await sleep(SETTLE_MS);
     const q0 = quality(el);
     const rec = recordElementFrames(el, { pixels });
+    // Large frames playing with resolution="display" go to the screen through the element's
+    // <video> (Chromium): its own frame callbacks say what the compositor showed.
+    const presenter = el.shadowRoot?.querySelector('video.presenter');
+    const presented = presenter ? recordVideoFrames(presenter, ts, { pixels: false }) : null;
     await playToEnd(el, rec, q0, timeout, out);
+    if (presented) {
+      presented.stop();
+      out.rvfc = rvfcSummary(presented);
+    }
     out.lastCode = readCode(el.canvas.getContext('2d'), el.canvas.width, el.canvas.height);
     out.lastCodeLater = await codeLater(el, meta);
     out.timestampMismatches = el.frameTimestamps.filter((t, i) => !(Math.abs(t - ts[i]) <= 2e-6)).length + Math.abs(el.frameTimestamps.length - n);

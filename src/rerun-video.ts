@@ -13,6 +13,7 @@ import { controlsStyles, handleControlsKey, renderControls, type ControlsActions
 import { frameForTime } from './decode/seek-plan.js';
 import type { RerunVideoClock } from './playback/clock.js';
 import { PlaybackController, type ReadyState } from './playback/playback-controller.js';
+import { streamPresentable } from './presenter.js';
 import { MediaTimeRanges } from './playback/time-ranges.js';
 import { VideoController, type RerunVideoPlaybackQuality, type VideoState } from './video-controller.js';
 
@@ -56,6 +57,7 @@ export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'e
  * @fires volumechange - `muted` or `volume` changed (there is no audio).
  *
  * @csspart canvas - The canvas the frames are painted on.
+ * @csspart presenter - The `<video>` over the canvas that large frames are presented through while playing with `resolution="display"` (Chromium); seen only then.
  * @csspart message - The box saying the codec cannot be played, shown when there is no `fallback`.
  * @csspart controls - The controls bar (with the `controls` attribute).
  * @csspart play-button - The play/pause button.
@@ -85,16 +87,19 @@ export class RerunVideo extends LitElement {
     :host([hidden]) {
       display: none;
     }
-    canvas {
+    canvas,
+    video {
       display: block;
       width: 100%;
       height: 100%;
       object-fit: contain;
     }
-    :host([fit='cover']) canvas {
+    :host([fit='cover']) canvas,
+    :host([fit='cover']) video {
       object-fit: cover;
     }
-    :host([fit='fill']) canvas {
+    :host([fit='fill']) canvas,
+    :host([fit='fill']) video {
       object-fit: fill;
     }
     /* resolution="display": the picture's size lays the element out (as the canvas does
@@ -105,6 +110,16 @@ export class RerunVideo extends LitElement {
     canvas.shown {
       position: absolute;
       inset: 0;
+    }
+    /* Seen only while it shows the frames being played (StreamPresenter). */
+    video.presenter {
+      position: absolute;
+      inset: 0;
+      opacity: 0;
+      pointer-events: none;
+    }
+    video.presenter.on {
+      opacity: 1;
     }
     [part='message'] {
       position: absolute;
@@ -238,6 +253,8 @@ export class RerunVideo extends LitElement {
 
   /** The canvas frames are painted on. */
   @query('canvas[part="canvas"]') readonly canvas!: HTMLCanvasElement | null;
+  /** @internal The `<video>` large frames are presented through while playing with `resolution="display"` (Chromium). */
+  @query('video.presenter') readonly presenterVideo!: HTMLVideoElement | null;
 
   private readonly video = new VideoController(this, {
     loadStarted: (hadMedia) => this.playback.loadStarted(hadMedia),
@@ -430,8 +447,10 @@ export class RerunVideo extends LitElement {
     const sizer = display
       ? html`<canvas class="sizer" aria-hidden="true" width=${this.videoWidth || 300} height=${this.videoHeight || 150}></canvas>`
       : null;
+    // Large frames are presented through a <video> while playing (StreamPresenter), in Chromium.
+    const presenter = display && streamPresentable ? html`<video class="presenter" part="presenter" aria-hidden="true" muted playsinline></video>` : null;
     return html`${sizer}<canvas part="canvas" class=${display ? 'shown' : ''} role="img" aria-label=${this.getAttribute('aria-label') ?? 'video'}></canvas
-      >${message}${controls}`;
+      >${presenter}${message}${controls}`;
   }
 
   protected override updated(changed: PropertyValues<this>): void {

@@ -26,6 +26,7 @@ import type { GrowingTrack } from './mp4/fragmented-track.js';
 import { openMp4, type OpenedVideo } from './mp4/open-mp4.js';
 import type { VideoTrack } from './mp4/video-track.js';
 import { Painter, type Picture, type ShownSize } from './painter.js';
+import { PRESENTER, StreamPresenter, streamPresentable } from './presenter.js';
 import { prepareVideo } from './prepare.js';
 
 export type VideoState = 'empty' | 'loading' | 'ready' | 'fallback' | 'error';
@@ -54,6 +55,8 @@ export interface VideoHost extends ReactiveControllerHost, HTMLElement {
   readonly seeking: boolean;
   /** `display`: pictures are painted at the size the canvas is shown at (see Painter). */
   readonly resolution: 'video' | 'display';
+  /** The `<video>` playing frames are presented through (StreamPresenter), where there is one. */
+  readonly presenterVideo: HTMLVideoElement | null;
 }
 
 /** Frame accounting, as `<video>.getVideoPlaybackQuality()` gives it, plus what this element adds. */
@@ -137,6 +140,7 @@ export class VideoController implements ReactiveController {
 
   private readonly host: VideoHost;
   private readonly painter: Painter;
+  private readonly presenter = new StreamPresenter();
   private readonly requests = new LatestRequest<number, FrameDetail>();
   private inputs: Inputs | null = null;
   private run = 0;
@@ -460,6 +464,13 @@ export class VideoController implements ReactiveController {
 
   stopPresenting(): void {
     this.source?.stop();
+    // The frame the <video> showed goes on the canvas, which is seen again.
+    const shown = this.presenter.take();
+    if (shown) {
+      if (this.picture) this.painter.paint(shown, this.picture);
+      shown.close();
+    }
+    this.presenter.hide();
   }
 
   /** `loading="lazy"`: observes the element's distance from the viewport (eager: nothing to watch). */
@@ -555,6 +566,7 @@ export class VideoController implements ReactiveController {
     this.frames = 0;
     this.dropped = 0;
     this.setState('empty');
+    this.presenter.close();
     this.painter.clear();
     this.picture = null;
   }
@@ -709,8 +721,9 @@ export class VideoController implements ReactiveController {
     this.host.requestUpdate();
     if (fallback) void this.loadFallback(this.imagesRun, fallback);
     else {
+      this.presenter.hide();
       this.painter.clear();
-    this.picture = null;
+      this.picture = null;
       this.serve();
       this.observer.failed(new DOMException(`This browser cannot decode ${this.unsupported.codec}.`, 'NotSupportedError'));
     }
@@ -850,9 +863,25 @@ export class VideoController implements ReactiveController {
   }
 
   private paint(image: VideoFrame | ImageBitmap, picture: Picture): void {
-    this.painter.paint(image, picture);
     this.picture = picture;
     this.paintedFor = this.host.resolution;
+    const video = this.presentsAsStream(image, picture) ? this.host.presenterVideo : null;
+    if (video && this.presenter.show(video, image as VideoFrame)) return;
+    // Also while the <video> has not shown a frame yet: the canvas is seen until it has.
+    this.painter.paint(image, picture);
+    if (!video) this.presenter.hide();
+  }
+
+  /**
+   * Whether `image` is presented through the `<video>` (StreamPresenter): a large decoded frame
+   * while playing with `resolution="display"`, upright and uncropped (the `<video>` shows it
+   * as it is). The canvas gets it back when playing stops.
+   */
+  private presentsAsStream(image: VideoFrame | ImageBitmap, picture: Picture): boolean {
+    if (!streamPresentable || this.host.paused || this.host.resolution !== 'display' || picture.source) return false;
+    if (typeof VideoFrame === 'undefined' || !(image instanceof VideoFrame)) return false;
+    const { a, b, c, d } = picture.orientation ?? { a: 1, b: 0, c: 0, d: 1 };
+    return a === 1 && b === 0 && c === 0 && d === 1 && picture.width * picture.height > PRESENTER.minPixels;
   }
 
   /** Draws a fallback image at the manifest's size (the images are upright already). */
