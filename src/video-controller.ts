@@ -572,6 +572,7 @@ export class VideoController implements ReactiveController {
   }
 
   private closeSources(): void {
+    this.presenter.hide(); // the canvas is seen again, with what is painted next
     this.decoder?.close();
     this.decoder = null;
     this.decoderFactory = null;
@@ -721,7 +722,6 @@ export class VideoController implements ReactiveController {
     this.host.requestUpdate();
     if (fallback) void this.loadFallback(this.imagesRun, fallback);
     else {
-      this.presenter.hide();
       this.painter.clear();
       this.picture = null;
       this.serve();
