@@ -47,7 +47,11 @@ export class StreamPresenter {
    * shown one of them yet).
    */
   show(video: HTMLVideoElement, frame: VideoFrame): boolean {
-    if (!streamPresentable || this.failed) return false;
+    if (!streamPresentable) return false;
+    if (this.failed) {
+      this.hide(); // the canvas, painted by the caller, is seen again
+      return false;
+    }
     if (video !== this.video) this.attach(video);
     const writer = this.writer;
     if (!writer || this.inFlight >= 2) return false;
@@ -67,6 +71,7 @@ export class StreamPresenter {
         this.inFlight--;
         copy.close();
         this.failed = true;
+        this.hide();
       },
     );
     if (video.classList.contains('on')) return true;

@@ -145,8 +145,8 @@ const PEEK_BYTES = 16 * 1024;
 export async function readMoovHead(source: ByteSource, start: number, size: number, entries: number): Promise<Uint8Array | null> {
   const data = new Uint8Array(size);
   const view = new DataView(data.buffer);
-  // What the whole moov's read has not brought in yet is asked for by itself, not waited for
-  // in the order that read streams it: a few kB past the box, as the next is usually wanted too.
+  // What the cache does not hold is asked for by itself: a few kB past the box, as the next
+  // is usually wanted too (never the whole moov: that is read after the first frame).
   const asked: Array<{ from: number; to: number; done: Promise<void> }> = [];
   const peek = (from: number, to: number) => {
     const done = source.peek!(start + from, to - from).then((bytes) => data.set(bytes, from));

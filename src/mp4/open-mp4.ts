@@ -185,8 +185,8 @@ async function parseMp4(source: ByteSource, label: string): Promise<{ track: Vid
       // published from its head (the first samples of each table) first (LongTrack). Read by
       // range, the head comes from the moov's parts (the head's entries of each table), and the
       // whole moov is asked for once the head's frame is shown: a few kB and the first GOP,
-      // not the megabyte, stand between the request and the first frame. (On localhost that
-      // is 30-34 ms to the hour's first frame against 66-83 ms with the whole moov first.)
+      // not the megabyte, stand between the request and the first frame. (The bench's hour on
+      // localhost, fresh pages: 71 ms to the first frame this way, 83 with the whole moov first.)
       const long = size > HEAD.partsAfter;
       // The media data right after such a moov (faststart) holds the first frames: it is asked
       // for beside the moov, a round trip less to the first frame at time 0.
