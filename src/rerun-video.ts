@@ -36,7 +36,7 @@ export type RerunVideoEventMap = Omit<HTMLElementEventMap, 'loadedmetadata' | 'e
  *
  * @fires loadedmetadata - The video track is parsed. `detail: { duration, width, height, codec, frameCount }`.
  * @fires frame - A different frame has been painted. `detail: { timestamp, duration, index, requestedTime, source }`.
- * @fires indexed - Every frame is in `frameTimestamps` (once per file: right after `loadedmetadata`, or for a fragmented MP4 once its last fragment is read). `detail: { frameCount, duration }`.
+ * @fires indexed - Every frame is in `frameTimestamps` (once per file: right after `loadedmetadata`, or for a file shown from its head — a fragmented MP4, a long MP4 or WebM — once the rest is read). `detail: { frameCount, duration }`.
  * @fires unsupported-codec - The codec cannot be decoded here; the fallback (if any) is shown. `detail: { codec, reason: 'no-webcodecs' | 'hint' | 'config' | 'decoder', fallback }`.
  * @fires error - Nothing can be shown for `src`. `detail: { code: 'network' | 'format' | 'decode' | 'fallback', message }`.
  * @fires loadstart - A new `src` began to load.
@@ -377,7 +377,8 @@ export class RerunVideo extends LitElement {
 
   /**
    * Whether `frameTimestamps` holds every frame: false until `loadedmetadata`, and for a
-   * fragmented MP4 until its last fragment is read (`indexed` then fires).
+   * fragmented MP4, a long MP4 or a long WebM (shown from their heads) until the rest is read
+   * (`indexed` then fires).
    */
   get indexed(): boolean {
     return this.video.indexed;

@@ -331,3 +331,73 @@ describe('<rerun-video> with WebM and Matroska', function () {
     });
   });
 });
+
+describe('a long WebM is shown from its head, then walked to the end', function () {
+  this.timeout(60_000);
+  // Imported here, not at the top: the first test above checks that an MP4 never loads src/webm/.
+  const webm = () => import('../src/webm/webm.js');
+  const saved = { bytes: 0 };
+  before(async () => Object.assign(saved, (await webm()).WEBM_HEAD));
+  afterEach(async () => Object.assign((await webm()).WEBM_HEAD, saved));
+  /** webm-vp9.webm (60 frames, 2 s, two clusters) 40 times: 2400 frames, 80 s, ~2.4 MB. */
+  const TIMES = 40;
+  const long = async () => {
+    const bytes = new Uint8Array(await (await fetch(`${MEDIA}webm-vp9.webm`)).arrayBuffer());
+    const { repeatWebm } = await import('./helpers/long-webm.js');
+    return new Blob([repeatWebm(bytes, TIMES, 2000)]);
+  };
+  const codeOf = (index: number) => index % 60;
+
+  for (const time of [0, 70.52]) {
+    it(`loadedmetadata and the first frame come from the head${time ? '; a time past it waits for the walk' : ''}; indexed once walked`, async () => {
+      (await webm()).WEBM_HEAD.bytes = 128 * 1024;
+      const info = await sidecar('webm-vp9.webm');
+      const blob = await long();
+      const el = document.createElement('rerun-video');
+      cleanup.push(el);
+      const events: string[] = [];
+      let atMetadata: { frameCount: number; duration: number; indexed: boolean } | null = null;
+      const errors: RerunVideoErrorEvent[] = [];
+      el.addEventListener('error', (e) => errors.push(e));
+      el.addEventListener('loadedmetadata', () => {
+        events.push('metadata');
+        atMetadata = { frameCount: el.frameCount, duration: el.duration, indexed: el.indexed };
+      });
+      el.addEventListener('frame', (e) => events.push(`frame ${e.detail.index}`));
+      el.addEventListener('indexed', () => events.push('indexed'));
+      el.time = time;
+      el.srcObject = blob;
+      document.body.append(el);
+      await waitUntil(() => el.indexed || errors.length > 0, 'indexed', { timeout: 30_000 });
+      await waitUntil(() => events.some((e) => e.startsWith('frame')), 'a frame', { timeout: 10_000 });
+      expect(errors, errors[0]?.detail.message).to.have.length(0);
+      const meta = atMetadata as { frameCount: number; duration: number; indexed: boolean } | null;
+      expect(meta, 'loadedmetadata fired').to.not.equal(null);
+      expect(meta!.indexed, 'not indexed at loadedmetadata').to.equal(false);
+      expect(meta!.frameCount, 'the head: more than the first GOP, far less than the file').to.be.within(31, TIMES * 60 - 1);
+      expect(meta!.duration, 'the Duration is known from the Info').to.be.closeTo(TIMES * 2, 1e-6);
+      const expected = time ? frameFor(el.frameTimestamps, time) : 0;
+      if (!time) expect(events.slice(0, 2), 'the head frame before the walk').to.deep.equal(['metadata', 'frame 0']);
+      else expect(events.indexOf(`frame ${expected}`), 'the frame past the head after the walk').to.be.greaterThan(events.indexOf('indexed'));
+      expect(events.filter((e) => e === 'indexed')).to.have.length(1);
+      expect(el.frameCount).to.equal(TIMES * 60);
+      for (let i = 0; i < el.frameCount; i++) {
+        const t = info.timestamps[i % 60] + 2 * Math.floor(i / 60);
+        if (Math.abs(el.frameTimestamps[i] - t) > 1e-5) expect(el.frameTimestamps[i], `timestamp ${i}`).to.be.closeTo(t, 1e-5);
+      }
+      expect(readFrameCode(el.canvas!), `the frame for ${time}`).to.equal(codeOf(expected));
+      for (const index of [TIMES * 60 - 1, 1234, 31]) {
+        const detail = await el.seek(el.frameTimestamps[index]);
+        expect(detail.index).to.equal(index);
+        expect(readFrameCode(el.canvas!), `pixels of frame ${index}`).to.equal(codeOf(index));
+      }
+    });
+  }
+});
+
+/** The latest frame at or before `time`. */
+function frameFor(timestamps: readonly number[], time: number): number {
+  let index = 0;
+  while (index + 1 < timestamps.length && timestamps[index + 1] <= time) index++;
+  return index;
+}

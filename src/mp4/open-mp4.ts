@@ -52,23 +52,18 @@ export async function openMp4(input: string | Blob, options: SourceOptions): Pro
   try {
     // The container is told from the bytes, never from the name: a WebM named .mp4 plays.
     const head = await readUpTo(source, 0, 4);
-    let track: VideoTrack;
-    let growing: Growing | undefined;
+    let parsed: { track: VideoTrack } | { growing: Growing };
     if (head && head.byteLength === 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
       // The EBML magic: WebM/Matroska. Its parser is loaded only now, so MP4-only pages pay nothing.
-      const { parseWebm } = await import('../webm/webm.js').catch((error: unknown) => {
+      const { openWebm } = await import('../webm/webm.js').catch((error: unknown) => {
         throw new RerunVideoError('network', `Could not load the WebM reader: ${(error as Error).message}`);
       });
-      track = await parseWebm(source, label);
+      parsed = await openWebm(source, label);
     } else {
-      const parsed = await parseMp4(source, label);
-      if ('growing' in parsed) {
-        growing = parsed.growing;
-        track = growing.track;
-      } else {
-        track = parsed.track;
-      }
+      parsed = await parseMp4(source, label);
     }
+    const growing = 'growing' in parsed ? parsed.growing : undefined;
+    const track = 'track' in parsed ? parsed.track : parsed.growing.track;
     const repaired = await repairAnnexB(track, source);
     if (!growing) return repaired;
     const steps = growing;

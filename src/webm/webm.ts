@@ -3,15 +3,17 @@
  * stepping and the fallback work unchanged. Loaded only when a file starts with the EBML
  * magic (a dynamic import in openMp4): pages that play MP4 only never fetch this code.
  *
- * Every frame's timestamp is needed up front (`frameTimestamps`), and Cues list only key
- * frames, so the clusters are indexed by walking them, Cues or not: element headers are read
- * through a window over the ByteSource (range requests where the server has them) and block
- * payloads are skipped by their sizes. Files as MediaRecorder writes them work the same:
+ * Cues list only key frames, so the clusters are indexed by walking them, Cues or not:
+ * element headers are read through a window over the ByteSource (range requests where the
+ * server has them) and block payloads are skipped by their sizes. A long file is published
+ * from its head first (openWebm: the clusters of its first WEBM_HEAD.bytes), as a long MP4 is:
+ * the walk through the rest, which reads about the whole file, comes after the first frame. Files as MediaRecorder writes them work the same:
  * no Cues, no Duration, a Segment and Clusters of unknown size (such an element ends where an
  * element of its parent's level starts).
  */
 import { RerunVideoError } from '../errors.js';
 import type { ByteSource } from '../mp4/byte-source.js';
+import { LongTrack } from '../mp4/head-track.js';
 import { Slices } from '../slices.js';
 import type { VideoTrack } from '../mp4/video-track.js';
 import { av1Codec, av1CodecFromBitstream, avcCodec, avcCodecFromAnnexB, hevcCodec, vp9Codec } from './codec-string.js';
@@ -45,6 +47,14 @@ const MAX_RESYNC_BYTES = 16 * 1024 * 1024;
 const MAX_GROUP_CHILDREN = 64;
 /** Frames indexed between two looks at the clock (`Slices.pause`). */
 const SLICE = 2_000;
+
+/**
+ * A WebM file is published from its head once the walk has passed `bytes` of it with two key
+ * frames seen, when at least as much again is left (a file of unknown size: always): the head's
+ * clusters make the track `loadedmetadata` announces, and the walk goes on after the first
+ * frame (LongTrack). Tests lower `bytes` to take this path with small files.
+ */
+export const WEBM_HEAD = { bytes: 1024 * 1024 };
 
 /** The EBML magic: the ID of the EBML header, the first bytes of every WebM/Matroska file. */
 export function isEbml(head: Uint8Array): boolean {
@@ -119,7 +129,19 @@ class Damage extends Error {
  * cluster ends the cluster it is in, and the walk goes on at the next cluster it finds.
  */
 export async function parseWebm(source: ByteSource, label: string): Promise<VideoTrack> {
-  return new WebmParser(source, label).parse();
+  const opened = await openWebm(source, label);
+  if ('track' in opened) return opened.track;
+  await opened.growing.ensure(Infinity);
+  return opened.growing.track;
+}
+
+/**
+ * Parses a WebM/Matroska file as parseWebm does, but a long one only as far as its head
+ * (WEBM_HEAD): its track then grows once, to the whole file, when the first frame is shown
+ * (`startIndexing`) or a time past the head is asked for (`ensure`).
+ */
+export async function openWebm(source: ByteSource, label: string): Promise<{ track: VideoTrack } | { growing: LongTrack }> {
+  return new WebmParser(source, label).open();
 }
 
 class WebmParser {
@@ -135,6 +157,10 @@ class WebmParser {
   private readonly seeks = new Map<number, number>();
   private elements = 0;
   private yielded = 0;
+  /** Where the walk of the Segment stands (it stops after the head of a long file, then goes on). */
+  private position = 0;
+  private clusters = 0;
+  private keyFrames = 0;
   private readonly slices = new Slices();
 
   constructor(
@@ -148,22 +174,42 @@ class WebmParser {
     return new RerunVideoError('format', `${this.label} could not be parsed as WebM: ${why}`);
   }
 
-  async parse(): Promise<VideoTrack> {
+  async open(): Promise<{ track: VideoTrack } | { growing: LongTrack }> {
     const afterHeader = await this.readEbmlHeader();
     await this.findSegment(afterHeader);
-    await this.walkSegment();
+    this.position = this.segmentStart;
+    const stopped = await this.walkSegment(true);
     if (!this.tracksSeen) throw this.fail('it has no Tracks element.');
     const video = this.video;
     if (!video) throw new RerunVideoError('format', `The file has no video track (${this.label} is a WebM file without one).`);
     const codec = await this.codecOf(video);
-    return buildWebmTrack(this.blocks, {
-      trackNumber: video.number,
-      ...codec,
-      picture: video.picture,
-      timestampScale: this.timestampScale,
-      defaultDurationNs: video.defaultDurationNs,
-      segmentDuration: this.segmentDuration,
-    });
+    const build = () =>
+      buildWebmTrack(this.blocks, {
+        trackNumber: video.number,
+        ...codec,
+        picture: video.picture,
+        timestampScale: this.timestampScale,
+        defaultDurationNs: video.defaultDurationNs,
+        segmentDuration: this.segmentDuration,
+      });
+    const head = build();
+    if (!stopped) return { track: head };
+    // Times before the head's last key frame show the same frame in the whole track (blocks
+    // come in decode order, and no frame is presented before the key frame it follows).
+    let last = 0;
+    for (let i = 0; i < head.samples.count; i++) if (head.samples.keys[i] && head.samples.frames[i] >= 0) last = head.samples.frames[i];
+    const rest = async () => {
+      await this.walkSegment(false);
+      return build();
+    };
+    return { growing: new LongTrack(head, head.frameTimestamps[last], rest) };
+  }
+
+  /** Whether the walk, at a Segment child starting at `position` after a cluster, has read a long file's head. */
+  private headRead(position: number): boolean {
+    const { bytes } = WEBM_HEAD;
+    const size = this.source.size;
+    return this.keyFrames >= 2 && position - this.segmentStart >= bytes && (size === null || size - position >= bytes);
   }
 
   /** Checks the EBML header (DocType webm or matroska); returns the offset after it. */
@@ -209,11 +255,22 @@ class WebmParser {
     }
   }
 
-  /** Walks the Segment's children: Info, Tracks and SeekHead are read, Clusters indexed, the rest skipped. */
-  private async walkSegment(): Promise<void> {
-    let clusters = 0;
-    for (let position = this.segmentStart; position < this.segmentEnd; ) {
+  /**
+   * Walks the Segment's children from where the walk stands: Info, Tracks and SeekHead are
+   * read, Clusters indexed, the rest skipped. With `head`, it stops after the cluster that ends
+   * a long file's head (true: stopped there).
+   */
+  private async walkSegment(head: boolean): Promise<boolean> {
+    let clusters = this.clusters;
+    let position = this.position;
+    for (; position < this.segmentEnd; ) {
       if (++this.elements > MAX_ELEMENTS || this.blocks.count >= MAX_FRAMES) break;
+      if (head && clusters > 0 && this.headRead(position)) {
+        // Before the next element's header is read: that read would fetch the next window.
+        this.position = position;
+        this.clusters = clusters;
+        return true;
+      }
       let header: ElementHeader | null;
       try {
         header = await this.reader.header(position);
@@ -243,6 +300,8 @@ class WebmParser {
       if (wanted) await this.readTopLevel(header, clusters === 0);
       position = end;
     }
+    this.position = Infinity; // walked to the end: a later walk has nothing left to do
+    return false;
   }
 
   /**
@@ -365,6 +424,7 @@ class WebmParser {
     const relative = ((head[at] << 8) | head[at + 1]) << 16 >> 16;
     const flags = head[at + 2];
     const key = group ? group.key : (flags & 0x80) !== 0;
+    if (key) this.keyFrames++;
     const invisible = (flags & 0x08) !== 0;
     const blockTime = time + relative;
     const lacing = (flags >> 1) & 3;

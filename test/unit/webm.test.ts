@@ -14,7 +14,7 @@ import { av1CodecFromBitstream, hevcCodec, vp9FrameInfo, vp9Level } from '../../
 import { WindowedReader, parseHeader } from '../../src/webm/ebml.js';
 import type { Picture } from '../../src/painter.js';
 import { croppedRect, displayedSize } from '../../src/webm/track.js';
-import { parseWebm } from '../../src/webm/webm.js';
+import { WEBM_HEAD, openWebm, parseWebm } from '../../src/webm/webm.js';
 import { MEDIA } from '../helpers/media.js';
 
 interface WebmInfo {
@@ -573,5 +573,51 @@ describe('WebM codec strings and EBML pieces', function () {
     expect(Array.from(await reader.bytes(990, 20))).to.deep.equal(Array.from(bytes.subarray(990)));
     expect((await reader.bytes(1000, 4)).byteLength).to.equal(0);
     expect(Array.from(await reader.bytes(10, 3))).to.deep.equal([10, 11, 12]);
+  });
+});
+
+describe('openWebm: a long file is published from its head', () => {
+  const saved = { ...WEBM_HEAD };
+  afterEach(() => Object.assign(WEBM_HEAD, saved));
+
+  for (const unknown of [false, true]) {
+    it(`${unknown ? 'clusters of unknown size (MediaRecorder)' : 'sized clusters'}: the head, then the track a whole parse gives`, async () => {
+      const cluster = unknown ? unknownSize : el;
+      // 12 clusters of 0.1 s, a key frame and two delta frames each: 36 frames, 1.2 s.
+      const clusters = Array.from({ length: 12 }, (_, c) =>
+        cluster(E.Cluster, uint(E.Timestamp, c * 100), ...[0, 1, 2].map((k) => simple(1, k * 33, k === 0, new Array<number>(40).fill(c)))),
+      );
+      const file = webm(info(1_000_000, 1200), el(E.Tracks, videoTrack(1, 'V_VP8', [uint(E.DefaultDuration, 33_333_333)])), ...clusters);
+      WEBM_HEAD.bytes = Infinity;
+      const whole = await parse(file);
+      expect(whole.frameTimestamps).to.have.length(36);
+
+      WEBM_HEAD.bytes = 200;
+      const opened = await openWebm(memory(file), 'long');
+      if (!('growing' in opened)) throw new Error('a whole track: the head was not published');
+      const { growing } = opened;
+      const head = growing.track;
+      expect(growing.complete).to.equal(false);
+      expect(head.frameTimestamps.length, 'frames in the head').to.be.within(6, 30);
+      expect(head.frameTimestamps).to.deep.equal(whole.frameTimestamps.slice(0, head.frameTimestamps.length));
+      expect(head.duration, "the Info's Duration").to.be.closeTo(1.2, 1e-9);
+      // Times before the head's last key frame are covered; a later one waits for the walk.
+      const lastKey = head.frameTimestamps[head.frameTimestamps.length - 3];
+      expect(growing.covers(lastKey - 0.001)).to.equal(true);
+      expect(growing.covers(1.15)).to.equal(false);
+      await growing.ensure(1.15);
+      expect(growing.complete).to.equal(true);
+      expect(growing.track.frameTimestamps).to.deep.equal(whole.frameTimestamps);
+      expect(Array.from(growing.track.samples.offsets)).to.deep.equal(Array.from(whole.samples.offsets));
+      expect(Array.from(growing.track.samples.keys)).to.deep.equal(Array.from(whole.samples.keys));
+    });
+  }
+
+  it('a file with less than the head left after it is parsed whole', async () => {
+    const clusters = Array.from({ length: 4 }, (_, c) => el(E.Cluster, uint(E.Timestamp, c * 100), simple(1, 0, true, new Array<number>(40).fill(c))));
+    const file = webm(info(), el(E.Tracks, videoTrack(1)), ...clusters);
+    WEBM_HEAD.bytes = file.byteLength / 2 + 1;
+    const opened = await openWebm(memory(file), 'short');
+    expect('track' in opened).to.equal(true);
   });
 });
