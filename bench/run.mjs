@@ -12,6 +12,7 @@
 //   npm run bench -- --long                            all files, then the long-recording scenario
 //   npm run bench -- --files long                      the long-recording scenario alone
 //   npm run bench -- --files long --throttle 2000000   its first frames over a 2 MB/s link (no seeks)
+//   npm run bench -- --files long --pages 9            9 fresh pages per file and method (default 3)
 //   npm run bench -- --playback                        all files, then the playback section
 //   npm run bench -- --files playback                  the playback section alone
 //   npm run bench -- --files playback --scenarios forward,sync   some of its scenarios
@@ -22,7 +23,7 @@
 // H.264 stream, an hour and ten seconds of it. For each, in every browser, element, <video>
 // and the bare WebCodecs player each get 3 fresh pages (interleaved, so drift in a noisy
 // machine hits both files alike); each page measures the time to first frame and 15 seeded
-// random seeks (5 and 1 page with --quick). Reported: the median first frame of the pages,
+// random seeks (5 and 1 page with --quick; --pages N sets the pages). Reported: the median first frame of the pages,
 // the median and p95 of all their seeks, the bytes the server sent per seek (counted by this
 // script's server, see startServer), and in Chromium the peak JS heap and ArrayBuffer bytes
 // (CDP Runtime.getHeapUsage every 50 ms; Firefox has no such API: n/a). The bare player
@@ -146,6 +147,7 @@ function parseArgs(argv) {
     build: true,
     long: false,
     throttle: 0,
+    pages: 0,
     playback: false,
     scenarios: Object.keys(PLAYBACK),
   };
@@ -160,10 +162,11 @@ function parseArgs(argv) {
     else if (flag === '--no-build') opts.build = false;
     else if (flag === '--long') opts.long = true;
     else if (flag === '--throttle') opts.throttle = Number(value());
+    else if (flag === '--pages') opts.pages = Number(value());
     else if (flag === '--playback') opts.playback = true;
     else if (flag === '--scenarios') opts.scenarios = list();
     else if (flag === '--help' || flag === '-h') {
-      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 18).join('\n'));
+      console.log(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 19).join('\n'));
       process.exit(0);
     } else throw new Error(`unknown option ${argv[i]}`);
   }
@@ -1096,7 +1099,7 @@ async function main() {
   console.log(`bench: the element: ${bundle.id}`);
   const args = opts.quick ? { seeks: 10, stepsForward: 20, stepsBack: 10 } : { seeks: 30, stepsForward: 60, stepsBack: 30 };
   // Throttled, each page's requests share one link at that rate, and only first frames are timed.
-  const longArgs = { seeks: opts.throttle ? 0 : opts.quick ? 5 : 15, pages: opts.quick ? 1 : 3, throttle: opts.throttle };
+  const longArgs = { seeks: opts.throttle ? 0 : opts.quick ? 5 : 15, pages: opts.pages > 0 ? opts.pages : opts.quick ? 1 : 3, throttle: opts.throttle };
   if (opts.files.length) console.log(`bench: serving ${ROOT} at ${base}; ${args.seeks} random seeks, ${args.stepsForward} steps forward, ${args.stepsBack} steps back per file and method`);
   if (opts.long) console.log(`bench: long recordings: ${longArgs.pages} pages per file and method, ${longArgs.seeks} random seeks each${opts.throttle ? `, over a link of ${opts.throttle} B/s` : ''}; ${describeBoxes().join('; ')}`);
   const playbackMethods = PLAYBACK_METHODS.filter((m) => opts.methods.includes(m));
