@@ -387,10 +387,22 @@ export class FrameDecoder {
       }
       return -1;
     }
-    for (let i = Math.min(last, this.focus); i >= 0 && i > this.focus - this.cache.capacity; i--) {
+    const { capacity } = this.cache;
+    for (let i = Math.min(last, this.focus); i >= 0 && i > this.focus - capacity; i--) {
       if (i === this.presented || this.cache.has(i) || this.copying.has(i) || !this.decodable(i)) continue;
       // The cache must have room for it (frames already shown make room as the playhead passes).
-      return this.cache.wants(i, this.focus) ? i : -1;
+      if (!this.cache.wants(i, this.focus)) return -1;
+      // Each pass backwards decodes from the GOP's key frame up to `i`, and keeps the frames on
+      // the way that fit in the cache (those within its capacity of the playhead). Started as
+      // soon as one frame fits, a 60-frame GOP in a 20-frame cache took a pass per frame or two
+      // (each up to 60 decodes); so a pass waits until half the cache's worth fits, or until
+      // the frames ready ahead run down to half, or until the GOP's start bounds it anyway.
+      const half = capacity >> 1;
+      const gopStart = this.samples.frames[this.gops[this.track.frameSample[i]]];
+      const bottom = this.focus - capacity; // frames above it fit
+      const collectable = i - Math.max(bottom, gopStart - 1);
+      if (collectable < half && bottom >= gopStart && this.focus - i > half) return -1;
+      return i;
     }
     return -1;
   }
