@@ -22,8 +22,8 @@ export const HEAD = {
 /**
  * A long plain MP4's track, published as a fragmented file's is: first the head of its table
  * (enough to show and announce a frame near the start: an hour's whole table takes ~100 ms of
- * main-thread work after its megabyte of `moov` has come; a long WebM's, from its first
- * clusters, waits for the walk through the whole file: openWebm), then the whole table, once the
+ * main-thread work after its megabyte of `moov` has come; a long WebM's whole table is a walk
+ * through the whole file: openWebm), then the whole table, once the
  * first frame is on the canvas (`startIndexing`) or a request needs a time past the head
  * (`ensure`). Not sooner: a video decoder needs the main thread between two chunks (Chromium
  * hands each on from there), and beside the table's slices the head's decoder would advance

@@ -7,9 +7,9 @@
  * element headers are read through a window over the ByteSource (range requests where the
  * server has them) and block payloads are skipped by their sizes. A long file is published
  * from its head first (openWebm: the clusters of its first WEBM_HEAD.bytes), as a long MP4 is:
- * the walk through the rest, which reads about the whole file, comes after the first frame. Files as MediaRecorder writes them work the same:
- * no Cues, no Duration, a Segment and Clusters of unknown size (such an element ends where an
- * element of its parent's level starts).
+ * the walk through the rest, which reads about the whole file, comes after the first frame.
+ * Files as MediaRecorder writes them work the same: no Cues, no Duration, a Segment and
+ * Clusters of unknown size (such an element ends where an element of its parent's level starts).
  */
 import { RerunVideoError } from '../errors.js';
 import type { ByteSource } from '../mp4/byte-source.js';
@@ -263,7 +263,7 @@ class WebmParser {
   private async walkSegment(head: boolean): Promise<boolean> {
     let clusters = this.clusters;
     let position = this.position;
-    for (; position < this.segmentEnd; ) {
+    while (position < this.segmentEnd) {
       if (++this.elements > MAX_ELEMENTS || this.blocks.count >= MAX_FRAMES) break;
       if (head && clusters > 0 && this.headRead(position)) {
         // Before the next element's header is read: that read would fetch the next window.
