@@ -614,10 +614,15 @@ describe('openWebm: a long file is published from its head', () => {
   }
 
   it('a file with less than the head left after it is parsed whole', async () => {
-    const clusters = Array.from({ length: 4 }, (_, c) => el(E.Cluster, uint(E.Timestamp, c * 100), simple(1, 0, true, new Array<number>(40).fill(c))));
+    // Three clusters of a key frame each: after the second, two key frames are in and more than
+    // `bytes` walked, but only the third cluster is left, one byte short of `bytes`.
+    const clusters = Array.from({ length: 3 }, (_, c) => el(E.Cluster, uint(E.Timestamp, c * 100), simple(1, 0, true, new Array<number>(40).fill(c))));
     const file = webm(info(), el(E.Tracks, videoTrack(1)), ...clusters);
-    WEBM_HEAD.bytes = file.byteLength / 2 + 1;
-    const opened = await openWebm(memory(file), 'short');
-    expect('track' in opened).to.equal(true);
+    WEBM_HEAD.bytes = clusters[2].byteLength + 1;
+    expect(file.byteLength - 2 * clusters[2].byteLength, 'walked by the third cluster').to.be.above(WEBM_HEAD.bytes);
+    expect('track' in (await openWebm(memory(file), 'short')), 'parsed whole').to.equal(true);
+    // With one byte less asked for, the same file is published from its head.
+    WEBM_HEAD.bytes -= 1;
+    expect('growing' in (await openWebm(memory(file), 'short')), 'from its head').to.equal(true);
   });
 });
