@@ -23,7 +23,7 @@ import '../src/index.js';
 import type { RerunVideo } from '../src/index.js';
 import type { FrameEvent, RerunVideoErrorEvent } from '../src/events.js';
 import { ID, parseHeader } from '../src/webm/ebml.js';
-import { readCodeFromImageSource, readFrameCode } from './helpers/frame-code.js';
+import { drawFrameCode, readCodeFromImageSource, readFrameCode } from './helpers/frame-code.js';
 import { fullSize, psnr, snapshot } from './helpers/psnr.js';
 import { sleep } from './helpers/media.js';
 
@@ -54,10 +54,7 @@ const recorderSupports = (type: string) => typeof MediaRecorder !== 'undefined' 
 function drawFrame(context: CanvasRenderingContext2D, code: number): void {
   context.fillStyle = '#808080';
   context.fillRect(0, 0, WIDTH, HEIGHT);
-  context.fillStyle = '#000';
-  context.fillRect(0, 0, WIDTH, HEIGHT / 6);
-  context.fillStyle = '#fff';
-  for (let bit = 0; bit < 16; bit++) if (code & (1 << bit)) context.fillRect((bit * WIDTH) / 16, 0, WIDTH / 16, HEIGHT / 6);
+  drawFrameCode(context, code, WIDTH, HEIGHT);
   context.fillStyle = `hsl(${(code * 37) % 360} 80% 50%)`;
   context.fillRect((code * 7) % (WIDTH - 40), 60 + ((code * 13) % 140), 40, 40);
   context.fillStyle = '#000';

@@ -7,14 +7,16 @@ export interface Closable {
 export const DEFAULT_CACHE_BYTES = 160 * 1024 * 1024;
 
 /**
- * Decoded frames around the playhead, copied out of the decoder's pool (as ImageBitmaps) so
+ * Decoded frames around the playhead, copied out of the decoder's pool (frame-copy.ts) so
  * stepping back or returning to a frame is a paint, not a GOP re-decode. It holds as many
  * frames as fit in a byte budget and, when full, evicts the frame farthest from the
  * playhead.
  */
 export class FrameCache<T extends Closable> {
   /** How many frames fit in the budget. */
-  readonly capacity: number;
+  capacity = 2;
+  /** The size of one cached frame, in bytes. */
+  frameBytes = 0;
   /**
    * The way the playhead moves while playing (1 forwards, -1 backwards, 0 not playing):
    * frames it has passed are evicted before those it is heading for.
@@ -22,8 +24,22 @@ export class FrameCache<T extends Closable> {
   direction: -1 | 0 | 1 = 0;
   private readonly entries = new Map<number, T>();
 
-  constructor(frameBytes: number, budgetBytes = DEFAULT_CACHE_BYTES) {
-    this.capacity = Math.max(2, Math.min(1024, Math.floor(budgetBytes / Math.max(1, frameBytes))));
+  /** `frameBytes`: the size of one cached frame, until resize() says otherwise. */
+  constructor(
+    frameBytes: number,
+    private readonly budgetBytes = DEFAULT_CACHE_BYTES,
+  ) {
+    this.resize(frameBytes);
+  }
+
+  /**
+   * Sets the size of one cached frame (known once the first is copied: planes take less than
+   * a bitmap), and so the capacity; evicts beyond it, farthest from `focus` first.
+   */
+  resize(frameBytes: number, focus = 0): void {
+    this.frameBytes = frameBytes;
+    this.capacity = Math.max(2, Math.min(1024, Math.floor(this.budgetBytes / Math.max(1, frameBytes))));
+    this.evict(focus);
   }
 
   get size(): number {
@@ -53,16 +69,20 @@ export class FrameCache<T extends Closable> {
   put(index: number, item: T, focus: number): void {
     this.entries.get(index)?.close();
     this.entries.set(index, item);
-    while (this.entries.size > this.capacity) {
-      const { index: victim } = this.farthest(focus);
-      this.entries.get(victim)!.close();
-      this.entries.delete(victim);
-    }
+    this.evict(focus);
   }
 
   clear(): void {
     for (const item of this.entries.values()) item.close();
     this.entries.clear();
+  }
+
+  private evict(focus: number): void {
+    while (this.entries.size > this.capacity) {
+      const { index: victim } = this.farthest(focus);
+      this.entries.get(victim)!.close();
+      this.entries.delete(victim);
+    }
   }
 
   /** How far `index` is from the playhead, frames behind it (in the playing direction) counting as farther than any ahead. */

@@ -5,6 +5,7 @@ import { sortByTime } from '../mp4/order.js';
 import { gopSpan, type Samples, type VideoTrack } from '../mp4/video-track.js';
 import { avcLengthSize, isDisposableH264 } from './disposable.js';
 import { FrameCache } from './frame-cache.js';
+import { FrameCopier, type FrameCopy } from './frame-copy.js';
 import { codecFamily, isKeyFrame, nalLengthSize, type Codec } from './keyframes.js';
 import { gopStarts, planSeek, type RunState } from './seek-plan.js';
 
@@ -151,7 +152,8 @@ export class FrameDecoder {
   private wake: (() => void) | null = null;
   /** The samples by output timestamp; null when that is decode order. */
   private readonly byTime: Uint32Array | null;
-  private readonly cache: FrameCache<ImageBitmap>;
+  private readonly cache: FrameCache<FrameCopy>;
+  private readonly copier = new FrameCopier();
   /** The newest requested frame: the cache keeps what is near it. */
   private focus = 0;
   /**
@@ -205,6 +207,7 @@ export class FrameDecoder {
       }
     }
     const { displayWidth, displayHeight } = this.track;
+    // Sized for RGBA bitmaps until the first copy says what a frame takes (frame-copy.ts).
     this.cache = new FrameCache(displayWidth * displayHeight * 4, options.cacheBytes);
     this.family = codecFamily(this.track.codec);
     this.lengthSize = nalLengthSize(this.family, this.track.description);
@@ -236,7 +239,7 @@ export class FrameDecoder {
     const cached = this.aim >= 0 ? this.cache.get(this.aim) : undefined;
     if (cached) {
       try {
-        this.paintFrame(cached, this.aim);
+        this.paintCopy(cached, this.aim);
         ticket.resolve(this.aim);
       } catch (error) {
         ticket.reject(error);
@@ -267,14 +270,15 @@ export class FrameDecoder {
     this.dropReady((i) => i < index || i > index + PLAY_KEEP);
     let painted = false;
     const queued = this.ready.get(index);
-    const image = queued ?? this.cache.get(index);
-    if (image) {
-      this.paintFrame(image, index);
+    const cached = queued ? undefined : this.cache.get(index);
+    if (queued) {
+      this.paintFrame(queued, index);
+      this.ready.delete(index);
+      this.release(queued);
       painted = true;
-      if (queued) {
-        this.ready.delete(index);
-        this.release(queued);
-      }
+    } else if (cached) {
+      this.paintCopy(cached, index);
+      painted = true;
     }
     this.playAhead();
     return painted;
@@ -362,12 +366,17 @@ export class FrameDecoder {
     this.wakeReadyWaiters(true);
     this.closeDecoder();
     this.cache.clear();
+    this.copier.dispose();
     this.poke();
   }
 
   private paintFrame(image: VideoFrame | ImageBitmap, index: number): void {
     this.options.paint(image, index);
     this.presented = index;
+  }
+
+  private paintCopy(copy: FrameCopy, index: number): void {
+    copy.draw((image) => this.paintFrame(image, index));
   }
 
   private dropReady(drop: (index: number) => boolean): void {
@@ -502,11 +511,13 @@ export class FrameDecoder {
     }
     this.copiesInFlight++;
     this.copying.add(index);
-    createImageBitmap(frame)
+    this.copier
+      .copy(frame)
       .then(
-        (bitmap) => {
-          if (this.closed) bitmap.close();
-          else this.cache.put(index, bitmap, this.focus);
+        (copy) => {
+          if (this.closed) return copy.close();
+          if (copy.bytes !== this.cache.frameBytes) this.cache.resize(copy.bytes, this.focus);
+          this.cache.put(index, copy, this.focus);
         },
         () => {},
       )
@@ -790,7 +801,7 @@ export class FrameDecoder {
       this.aim = aim;
       const cached = this.cache.get(aim);
       if (cached) {
-        if (ticket !== this.playTarget) this.paintFrame(cached, aim);
+        if (ticket !== this.playTarget) this.paintCopy(cached, aim);
         ticket.resolve(aim);
         return;
       }

@@ -52,6 +52,17 @@ export function readCodeFromImageSource(
   return decodeBand(ctx.getImageData(0, 0, width, height));
 }
 
+/** Draws the code band for `code` over the top of a `width` x `height` picture. */
+export function drawFrameCode(context: CanvasRenderingContext2D | OffscreenCanvasRenderingContext2D, code: number, width: number, height: number): void {
+  const band = (FRAME_CODE.bandHeight * height) / FRAME_CODE.refHeight;
+  context.fillStyle = '#000';
+  context.fillRect(0, 0, width, band);
+  context.fillStyle = '#fff';
+  for (let bit = 0; bit < FRAME_CODE.cells; bit++) {
+    if (code & (1 << bit)) context.fillRect((bit * width) / FRAME_CODE.cells, 0, width / FRAME_CODE.cells, band);
+  }
+}
+
 function canvasPixels(canvas: HTMLCanvasElement): Pixels {
   const { width, height } = canvas;
   if (width === 0 || height === 0) throw new Error('readFrameCode: canvas has no pixels');

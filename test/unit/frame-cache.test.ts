@@ -15,6 +15,19 @@ describe('FrameCache', () => {
     expect(new FrameCache(3840 * 2160 * 4, 1).capacity).to.equal(2);
   });
 
+  it('resizes to the size of a copied frame, evicting the farthest beyond the new capacity', () => {
+    const cache = new FrameCache<Item>(4, 16);
+    expect(cache.capacity).to.equal(4);
+    cache.resize(2);
+    expect(cache.capacity).to.equal(8);
+    const items = [1, 2, 3, 4, 5, 6].map((i) => new Item(i));
+    items.forEach((item, i) => cache.put(i + 1, item, 6));
+    expect(cache.size).to.equal(6);
+    cache.resize(4, 6); // back to bitmaps: 4 fit
+    expect([cache.capacity, cache.frameBytes, cache.size]).to.deep.equal([4, 4, 4]);
+    expect(items.map((item) => item.closed)).to.deep.equal([true, true, false, false, false, false]);
+  });
+
   it('evicts and closes the frame farthest from the playhead', () => {
     const cache = new FrameCache<Item>(1, 3);
     const items = [10, 11, 12, 13].map((i) => new Item(i));
