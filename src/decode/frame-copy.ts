@@ -30,6 +30,12 @@ const PLANAR = new Set<string>(['I420', 'I420A', 'I422', 'I422A', 'I444', 'I444A
  */
 const SPARE_BUFFERS = 4;
 
+/** The part of a frame that is shown, as a plain rect for `copyTo`. */
+function visible(frame: VideoFrame): { x: number; y: number; width: number; height: number } {
+  const { x, y, width, height } = frame.visibleRect ?? { x: 0, y: 0, width: frame.codedWidth, height: frame.codedHeight };
+  return { x, y, width, height };
+}
+
 class PlaneCopy implements FrameCopy {
   readonly kind = 'planes';
   private data: ArrayBuffer | null;
@@ -101,19 +107,38 @@ export class FrameCopier {
     this.spare = [];
   }
 
+  /**
+   * The bytes copy(frame) will hold, known before it is made: so the cache can size itself on
+   * the first frame out, before deciding which frames to keep.
+   */
+  sizeOf(frame: VideoFrame): number {
+    if (this.copiesPlanes(frame)) {
+      try {
+        return frame.allocationSize({ rect: visible(frame) });
+      } catch {
+        // copy() falls back to a bitmap too
+      }
+    }
+    return frame.displayWidth * frame.displayHeight * 4;
+  }
+
   async copy(frame: VideoFrame): Promise<FrameCopy> {
-    if (this.planes !== false && frame.format && PLANAR.has(frame.format)) {
+    if (this.copiesPlanes(frame)) {
       const copy = await this.copyPlanes(frame);
       if (copy) return copy;
     }
     return new BitmapCopy(await createImageBitmap(frame));
   }
 
+  private copiesPlanes(frame: VideoFrame): boolean {
+    return this.planes !== false && frame.format !== null && PLANAR.has(frame.format);
+  }
+
   private async copyPlanes(frame: VideoFrame): Promise<FrameCopy | null> {
     try {
-      const { x, y, width, height } = frame.visibleRect ?? { x: 0, y: 0, width: frame.codedWidth, height: frame.codedHeight };
       // Only the visible part: WebKitGTK 2.50 draws a VideoFrame made with a visibleRect whole.
-      const rect = { x, y, width, height };
+      const rect = visible(frame);
+      const { width, height } = rect;
       const size = frame.allocationSize({ rect });
       const reused = this.spare.findIndex((buffer) => buffer.byteLength === size);
       const data = reused >= 0 ? this.spare.splice(reused, 1)[0] : new ArrayBuffer(size);

@@ -1,9 +1,9 @@
 import { expect } from '@open-wc/testing';
-import { decoderConfig } from '../../src/decode/frame-decoder.js';
+import { FrameDecoder, decoderConfig } from '../../src/decode/frame-decoder.js';
 import { FrameCopier, type FrameCopy } from '../../src/decode/frame-copy.js';
 import { openMp4 } from '../../src/mp4/open-mp4.js';
 import { drawFrameCode, readCodeFromImageSource } from '../helpers/frame-code.js';
-import { MEDIA } from '../helpers/media.js';
+import { MEDIA, sleep } from '../helpers/media.js';
 
 const isWebKit = navigator.userAgent.includes('AppleWebKit') && !navigator.userAgent.includes('Chrome');
 
@@ -150,5 +150,52 @@ describe('FrameCopier', () => {
     expect(copy.kind).to.equal('bitmap');
     expect(codeOf(copy)).to.equal(9);
     copy.close();
+  });
+});
+
+describe('FrameDecoder stepping back through the frame cache', () => {
+  it('sizes the cache by the copies it will make before the first pass keeps frames', async () => {
+    const { track, bytes } = await openMp4(new URL(`${MEDIA}h264-bframes.mp4`, location.href).href, {
+      signal: new AbortController().signal,
+      credentials: 'same-origin',
+    });
+    const [probe] = await decodeFrames('h264-bframes', 1);
+    const copyBytes = new FrameCopier().sizeOf(probe);
+    probe.close();
+    const bitmapBytes = track.displayWidth * track.displayHeight * 4;
+    // Room for 4 bitmaps; planes (1.5 bytes a pixel) fit 10.
+    const cacheBytes = bitmapBytes * 4 + 1;
+    const capacity = Math.floor(cacheBytes / copyBytes);
+    const counters = { decoded: 0, open: 0 };
+    const painted: number[] = [];
+    const decoder = new FrameDecoder({
+      track,
+      bytes,
+      hardwareAcceleration: 'no-preference',
+      cacheBytes,
+      counters,
+      paint: (image, index) => {
+        expect(readCodeFromImageSource(image as CanvasImageSource, track.displayWidth, track.displayHeight), `frame ${index}`).to.equal(index);
+        painted.push(index);
+      },
+      onFatal: (error) => {
+        throw error;
+      },
+    });
+    try {
+      expect(await decoder.show(29)).to.equal(29);
+      expect(await decoder.show(28)).to.equal(28); // a step back: this pass fills the cache
+      await sleep(300); // the copies land
+      const decoded = counters.decoded;
+      // The frames below, half as many as fit (the cache keeps those just after 28 that came
+      // out too: WebKit's decoder lets out 29-31 on the way), are paints: nothing is decoded.
+      const steps = capacity >> 1;
+      for (let index = 27; index > 27 - steps; index--) expect(await decoder.show(index)).to.equal(index);
+      expect(counters.decoded - decoded, `decodes for ${steps} steps back (cache of ${capacity} frames of ${copyBytes} bytes)`).to.equal(0);
+      expect(painted.slice(-steps)).to.deep.equal(Array.from({ length: steps }, (_, i) => 27 - i));
+    } finally {
+      decoder.close();
+      bytes.close();
+    }
   });
 });
