@@ -80,6 +80,10 @@ describe('<rerun-video> with WebM and Matroska', function () {
     const webm = await load(`${MEDIA}webm-vp9.webm`);
     expect(webm.errors).to.have.length(0);
     expect(webmModules().length).to.be.greaterThan(0);
+    // Named .webm: the reader is asked for before the file, not a round trip after its first bytes.
+    const [reader] = webmModules().sort((a, b) => a.startTime - b.startTime);
+    const [file] = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((entry) => entry.name.includes('webm-vp9.webm'));
+    expect(reader.startTime, `reader at ${reader.startTime} ms, file at ${file.startTime} (first bytes ${file.responseStart})`).to.be.at.most(file.startTime);
   });
 
   for (const file of FIXTURES) {

@@ -39,6 +39,22 @@ export function looksLikeMp4(head: Uint8Array): boolean {
   return FIRST_BOXES.has(type);
 }
 
+const loadWebmReader = () => import('../webm/webm.js');
+
+/**
+ * Whether a URL's path or a Blob's type or name says WebM/Matroska. Only a hint, to load the
+ * reader early (`rerun-video.webm.min.js`: it came a round trip after the first bytes, measured
+ * 40 ms on this machine); the bytes decide what the file is.
+ */
+function namedWebm(input: string | Blob): boolean {
+  if (typeof input !== 'string') return /^video\/(webm|x-matroska)\b/.test(input.type) || /\.(webm|mkv)$/i.test((input as File).name ?? '');
+  try {
+    return /\.(webm|mkv)$/i.test(new URL(input, globalThis.location?.href).pathname);
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Opens a URL or a `Blob` and resolves with its first video track's sample table, read with
  * as few bytes as the file allows: with range requests (or a Blob) only the boxes that
@@ -48,14 +64,18 @@ export function looksLikeMp4(head: Uint8Array): boolean {
  */
 export async function openMp4(input: string | Blob, options: SourceOptions): Promise<OpenedVideo> {
   const label = typeof input === 'string' ? describeUrl(input) : 'the file';
+  // A file named or typed WebM has its reader loaded while its first bytes are on their way.
+  const webmReader = namedWebm(input) ? loadWebmReader() : null;
+  webmReader?.catch(() => {}); // reported below, if the bytes say WebM
   const source = typeof input === 'string' ? await openUrl(input, options) : blobSource(input, options.cacheBytes);
   try {
     // The container is told from the bytes, never from the name: a WebM named .mp4 plays.
     const head = await readUpTo(source, 0, 4);
     let parsed: { track: VideoTrack } | { growing: Growing };
     if (head && head.byteLength === 4 && head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) {
-      // The EBML magic: WebM/Matroska. Its parser is loaded only now, so MP4-only pages pay nothing.
-      const { openWebm } = await import('../webm/webm.js').catch((error: unknown) => {
+      // The EBML magic: WebM/Matroska. Its parser is loaded only for WebM (or a file named so),
+      // so MP4-only pages pay nothing.
+      const { openWebm } = await (webmReader ?? loadWebmReader()).catch((error: unknown) => {
         throw new RerunVideoError('network', `Could not load the WebM reader: ${(error as Error).message}`);
       });
       parsed = await openWebm(source, label);
