@@ -223,9 +223,12 @@ export class WindowedReader {
       return this.window.subarray(from); // the window already reaches the end of the file
     }
     const want = Math.max(length, WINDOW);
-    this.window = await readUpTo(this.source, offset, want);
+    const reading = readUpTo(this.source, offset, want);
+    // The walk goes on into the next window: asked for now, not once this one is in (that
+    // made each window of a WebM's head a round trip after the last). Past the end it is nothing.
+    this.source.prefetch?.(offset + want, WINDOW);
+    this.window = await reading;
     this.windowStart = offset;
-    if (this.window.byteLength === want) this.source.prefetch?.(offset + want, WINDOW);
     return this.window.subarray(0, Math.min(length, this.window.byteLength));
   }
 
