@@ -16,7 +16,8 @@
  *   BlockAdditions). The picture from before the first request is a frame of its own.
  * - Firefox: WebM VP8 only, always with unknown sizes, a Duration of 0, a new cluster every ~1 s
  *   that starts with a delta frame, and one key frame.
- * - WebKitGTK: `isTypeSupported('video/mp4')` is true, but the recorder writes 0 bytes (skipped).
+ * - WebKitGTK: `isTypeSupported('video/mp4')` is true, but the recorder writes 0 bytes, and now and
+ *   then its web process crashes while recording (not recorded there: see RECORDING_CRASHES).
  */
 import { expect, oneEvent, waitUntil } from '@open-wc/testing';
 import '../src/index.js';
@@ -47,6 +48,15 @@ const MODES: ReadonlyArray<{ name: string; timeslice?: number; keyFrameEvery?: n
     ? { name: 'timeslice 100 ms, a key frame asked for every 8 frames', timeslice: 100, keyFrameEvery: 8 }
     : { name: 'timeslice 100 ms', timeslice: 100 },
 ];
+
+/**
+ * WebKitGTK 2.50 here: recording canvas frames as MP4 writes 0 bytes (see the `before` below),
+ * and in about one run of four on a fresh profile (2 of 6 here with an empty HOME, both runs of
+ * one CI job) the web process crashes while it records ("WebProcess CRASHED" in MiniBrowser's
+ * log), which ends the whole WebDriver session. With nothing to play either way, WebKit does not
+ * record; the types it claims are still logged by the first test.
+ */
+const RECORDING_CRASHES = /AppleWebKit\//.test(navigator.userAgent) && !/(Chrome|Firefox)\//.test(navigator.userAgent);
 
 const recorderSupports = (type: string) => typeof MediaRecorder !== 'undefined' && MediaRecorder.isTypeSupported(type);
 
@@ -369,7 +379,7 @@ describe('<rerun-video> with what MediaRecorder records here', function () {
       this.skip();
     }
     console.log(`MediaRecorder records: ${TYPES.map((type) => `${type} ${recorderSupports(type) ? 'yes' : 'no'}`).join(', ')}`);
-    // Every browser here records something the element plays (WebKitGTK: MP4 only).
+    // Every browser here claims a type (WebKitGTK: MP4 only, and it writes nothing).
     expect(TYPES.some(recorderSupports)).to.equal(true);
   });
 
@@ -383,6 +393,10 @@ describe('<rerun-video> with what MediaRecorder records here', function () {
 
         before(async function () {
           if (!recorderSupports(type)) this.skip();
+          if (RECORDING_CRASHES) {
+            console.log(`skipped: WebKitGTK's recorder writes 0 bytes for ${type} and may crash the web process (RECORDING_CRASHES)`);
+            this.skip();
+          }
           recording = await record(type, mode.timeslice, mode.keyFrameEvery);
           const where = `${navigator.userAgent.match(/(Chrome|Firefox|Version)\/[\d.]+/)?.[0] ?? navigator.userAgent}`;
           console.log(`${where} ${type}, ${mode.name}: ${recording.mimeType}, ${recording.blob.size} bytes in ${recording.chunks} chunk(s); ${recording.inspection?.layout ?? 'empty'}`);
